@@ -299,7 +299,12 @@ class ProxySchemeUnknown(AssertionError, URLSchemeUnknown):
             message = "Proxy URL had no scheme, should start with http:// or https://"
         else:
             message = f"Proxy URL had unsupported scheme {scheme}, should use http:// or https://"
-        super().__init__(message)
+        # Bypass URLSchemeUnknown.__init__, whose message would replace ours.
+        LocationValueError.__init__(self, message)
+        self.scheme = scheme  # type: ignore[assignment]
+
+    def __reduce__(self) -> _TYPE_REDUCE_RESULT:
+        return self.__class__, (self.scheme,)
 
 
 class ProxySchemeUnsupported(ValueError):
@@ -312,6 +317,11 @@ class HeaderParsingError(HTTPError):
     def __init__(self, defects: list[object], unparsed_data: bytes | str | None) -> None:
         message = f"{defects or 'Unknown'}, unparsed data: {unparsed_data!r}"
         super().__init__(message)
+        self.defects = defects
+        self.unparsed_data = unparsed_data
+
+    def __reduce__(self) -> _TYPE_REDUCE_RESULT:
+        return self.__class__, (self.defects, self.unparsed_data)
 
 
 class UnrewindableBodyError(HTTPError):
