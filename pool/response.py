@@ -1,0 +1,1364 @@
+"""HTTP responses: reading, streaming and content decoding of a response body.
+
+:class:`HTTPResponse` has urllib3 2.x's interface.  Its body comes either
+from a wire ``Reader`` (the connection hands one over, positioned right after
+the response head, with the framing of RFC 9112 §6 already decided) or, for
+responses built by hand or by mocking libraries, from bytes, a str or any
+file-like object, exactly as urllib3 allows.
+
+Content codings (RFC 9110 §8.4.1): gzip / x-gzip, deflate (zlib-wrapped, or
+raw as some servers send it), br (with brotli or brotlicffi) and zstd (with
+zstandard).  Codings listed in Content-Encoding are undone in reverse order,
+at most :attr:`MultiDecoder.max_decode_links` of them (a longer chain is a
+DecodeError, as in urllib3's fix for CVE-2025-66418).
+
+Memory: ``read(amt)``, ``read1(amt)`` and ``stream(amt)`` return at most
+``amt`` decoded bytes per call and keep only a bounded amount of compressed
+and decoded data between calls, however well the body compresses, so a
+decompression bomb never lands in memory whole.  ``read()`` without ``amt``
+(and ``.data``, and ``preload_content=True``) returns the whole decoded body
+in one object, which for a bomb is as large as the bomb: stream bodies you do
+not trust.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import json as _json
+import logging
+import socket
+import typing
+import zlib
+from contextlib import contextmanager
+from http.client import HTTPException as _HTTPException
+from socket import timeout as _SocketTimeout
+
+try:
+    from ssl import SSLError as _BaseSSLError
+except ImportError:  # pragma: no cover - Python built without ssl
+    class _BaseSSLError(Exception):  # type: ignore[no-redef]
+        pass
+
+try:
+    try:
+        import brotlicffi as brotli  # type: ignore[import-not-found]
+    except ImportError:
+        import brotli  # type: ignore[import-not-found,no-redef]
+except ImportError:  # pragma: no cover - optional dependency
+    brotli = None
+
+try:
+    import zstandard as _zstandard  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - optional dependency
+    _zstandard = None  # type: ignore[assignment]
+
+from ._collections import HTTPHeaderDict
+from .exceptions import (
+    BodyNotHttplibCompatible,
+    DecodeError,
+    HTTPError,
+    IncompleteRead,
+    InvalidHeader,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseNotChunked,
+    SSLError,
+)
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from .connectionpool import HTTPConnectionPool
+    from .util.retry import Retry
+
+HAS_ZSTD = _zstandard is not None
+
+log = logging.getLogger(__name__)
+
+# wire framing value for a chunked body (docs/wire.md: FRAMING_CHUNKED)
+_FRAMING_CHUNKED = 2
+
+# drain_conn() reads at most this much of an unread body to save the
+# connection; more than that costs more than opening a new connection.
+_DRAIN_LIMIT = 1 << 20
+
+
+# How much zlib-wrapped "deflate" input is kept, while it has produced no
+# output, to replay it as raw deflate should the zlib reading fail.
+_DEFLATE_PROBE_LIMIT = 1 << 16
+
+
+def _is_wire_reader(body: object) -> bool:
+    # Duck-typed, so either wire implementation (compiled or Python) fits.
+    return hasattr(body, "read_head") and hasattr(body, "drain") and hasattr(body, "reusable")
+
+
+# --------------------------------------------------------------- decoders
+#
+# Every decoder is push-style: ``decompress(data, max_length)`` takes new
+# input and returns at most ``max_length`` bytes (max_length < 0: no limit),
+# keeping the input it could not use yet; ``has_unconsumed_tail`` says it has
+# such input; ``flush()`` is called once at the end of the body and raises
+# DecodeError if the compressed stream was cut short.
+
+
+class ContentDecoder:
+    """Interface of a content-coding decoder (RFC 9110 §8.4.1)."""
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        """Decode ``data``; return at most ``max_length`` bytes (< 0: all)."""
+        raise NotImplementedError()
+
+    @property
+    def has_unconsumed_tail(self) -> bool:
+        """True if input is held back that may produce more output."""
+        raise NotImplementedError()
+
+    def flush(self) -> bytes:
+        """End of input: return what is left; DecodeError if truncated."""
+        raise NotImplementedError()
+
+
+class DeflateDecoder(ContentDecoder):
+    """``deflate``: the zlib format of RFC 1950, or raw RFC 1951 data, which
+    some servers send under that name; the first bytes decide."""
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj()
+        self._first_try = True
+        self._first_data = b""
+        self._pending = b""
+        self._fed = False
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if data:
+            self._fed = True
+        if self._pending:
+            data = self._pending + data
+            self._pending = b""
+        if not data or self._obj.eof:
+            return b""
+        if max_length == 0:
+            self._pending = data
+            return b""
+        # zlib's max_length 0 means "no limit"
+        limit = max_length if max_length > 0 else 0
+        if self._first_try:
+            self._first_data += data
+            try:
+                out = self._obj.decompress(data, limit)
+            except zlib.error:
+                # Not zlib-wrapped: start over as raw deflate.
+                self._first_try = False
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                data, self._first_data = self._first_data, b""
+                out = self._obj.decompress(data, limit)
+            else:
+                # Output proves the format; so does a long error-free start,
+                # and the replay copy must not grow with the input.
+                if out or self._obj.eof or len(self._first_data) > _DEFLATE_PROBE_LIMIT:
+                    self._first_try = False
+                    self._first_data = b""
+        else:
+            out = self._obj.decompress(data, limit)
+        self._pending = self._obj.unconsumed_tail
+        return out
+
+    @property
+    def has_unconsumed_tail(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self) -> bytes:
+        if not self._fed:
+            return b""
+        out = self._obj.flush() if not self._obj.eof else b""
+        if not self._obj.eof:
+            raise DecodeError("Received response with content-encoding: deflate, but the stream is truncated.")
+        return out
+
+
+class GzipDecoder(ContentDecoder):
+    """``gzip`` / ``x-gzip`` (RFC 1952), several members in a row allowed.
+
+    Bytes after a complete member that are not another gzip member are
+    ignored, as other clients do; an error inside the first member, or a
+    stream that ends inside a member, is a DecodeError.
+    """
+
+    def __init__(self) -> None:
+        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""
+        self._members = 0  # members completed so far
+        self._in_member = False
+        self._swallow = False
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if self._swallow:
+            return b""
+        if self._pending:
+            data = self._pending + data
+            self._pending = b""
+        if not data:
+            return b""
+        if max_length == 0:
+            self._pending = data
+            return b""
+        out: list[bytes] = []
+        produced = 0
+        while data:
+            if self._obj.eof:
+                self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            limit = max_length - produced if max_length > 0 else 0
+            self._in_member = True
+            try:
+                chunk = self._obj.decompress(data, limit)
+            except zlib.error:
+                if self._members:
+                    # Trailing garbage after a complete member.
+                    self._swallow = True
+                    self._in_member = False
+                    self._pending = b""
+                    return b"".join(out)
+                raise
+            if chunk:
+                out.append(chunk)
+                produced += len(chunk)
+            if self._obj.eof:
+                self._members += 1
+                self._in_member = False
+                data = self._obj.unused_data
+            else:
+                data = self._obj.unconsumed_tail
+            if max_length > 0 and produced >= max_length:
+                self._pending = data
+                break
+        return b"".join(out)
+
+    @property
+    def has_unconsumed_tail(self) -> bool:
+        return bool(self._pending) and not self._swallow
+
+    def flush(self) -> bytes:
+        if self._swallow or not self._in_member:
+            return b""
+        out = self._obj.flush()
+        if not self._obj.eof:
+            raise DecodeError("Received response with content-encoding: gzip, but the stream is truncated.")
+        return out
+
+
+if brotli is not None:
+
+    class BrotliDecoder(ContentDecoder):
+        """``br`` (RFC 7932), with brotli >= 1.2's output limit where available."""
+
+        def __init__(self) -> None:
+            self._obj = brotli.Decompressor()
+            self._process = getattr(self._obj, "process", None) or self._obj.decompress
+            self._pending = b""
+            self._fed = False
+            self._more = False
+            try:
+                self._obj.can_accept_more_data()
+                self._limited = True
+            except AttributeError:  # pragma: no cover - old brotli / brotlicffi
+                self._limited = False
+
+        def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+            if data:
+                self._fed = True
+            if not self._limited:  # pragma: no cover
+                return self._process(self._pending + data)
+            if self._pending:
+                data = self._pending + data
+                self._pending = b""
+            if max_length == 0:
+                self._pending = data
+                return b""
+            if max_length < 0:
+                out = [self._process(data)] if data else []
+                while self._more or not self._obj.can_accept_more_data():
+                    chunk = self._process(b"")
+                    self._more = bool(chunk)
+                    out.append(chunk)
+                return b"".join(out)
+            if not self._obj.can_accept_more_data():
+                # Output is still buffered inside: drain it before new input.
+                self._pending = data
+                data = b""
+            elif not data and not self._more:
+                return b""
+            out = self._process(data, output_buffer_limit=max_length)
+            # Output that reached the limit may have been cut short; the
+            # decoder then holds more even if it accepts input again.
+            self._more = len(out) >= max_length
+            return out
+
+        @property
+        def has_unconsumed_tail(self) -> bool:
+            if not self._limited:  # pragma: no cover
+                return False
+            return self._more or bool(self._pending) or not self._obj.can_accept_more_data()
+
+        def flush(self) -> bytes:
+            if self._fed and not self._obj.is_finished():
+                raise DecodeError("Received response with content-encoding: br, but the stream is truncated.")
+            return b""
+
+
+if _zstandard is not None:
+
+    class ZstdDecoder(ContentDecoder):
+        """``zstd`` (RFC 8878), several frames in a row allowed.
+
+        zstandard's incremental decoder has no output limit, so input is fed
+        in slices of ``_SLICE`` bytes while a limit applies: a zstd block holds
+        at most 128 KiB and takes at least 4 bytes, so one slice yields at most
+        about 2 MiB whatever the data.
+        """
+
+        _SLICE = 64
+
+        def __init__(self) -> None:
+            self._dctx = _zstandard.ZstdDecompressor()
+            self._obj = self._dctx.decompressobj()
+            self._buf = b""
+            self._pos = 0
+            self._in_frame = False
+
+        def _feed(self, data: bytes) -> bytes:
+            out = []
+            while data:
+                self._in_frame = True
+                chunk = self._obj.decompress(data)
+                if chunk:
+                    out.append(chunk)
+                if not self._obj.eof:
+                    break
+                self._in_frame = False
+                data = self._obj.unused_data
+                self._obj = self._dctx.decompressobj()
+            return b"".join(out)
+
+        def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+            if self._pos < len(self._buf):
+                data = self._buf[self._pos :] + data
+            self._buf, self._pos = b"", 0
+            if max_length < 0:
+                return self._feed(data)
+            out: list[bytes] = []
+            produced = 0
+            pos = 0
+            end = len(data)
+            step = self._SLICE
+            while pos < end and produced < max_length:
+                chunk = self._feed(data[pos : pos + step])
+                pos += step
+                if chunk:
+                    out.append(chunk)
+                    produced += len(chunk)
+            if pos < end:
+                self._buf, self._pos = data, pos
+            return b"".join(out)
+
+        @property
+        def has_unconsumed_tail(self) -> bool:
+            return self._pos < len(self._buf)
+
+        def flush(self) -> bytes:
+            if self._in_frame:
+                raise DecodeError("Received response with content-encoding: zstd, but the stream is truncated.")
+            return b""
+
+
+class MultiDecoder(ContentDecoder):
+    """Several codings in a row (``Content-Encoding: gzip, br``): they were
+    applied in the order listed (RFC 9110 §8.4), so they are undone in reverse."""
+
+    #: Longest accepted chain of codings; a longer one is a DecodeError.
+    max_decode_links = 5
+
+    def __init__(self, modes: str) -> None:
+        encodings = [m.strip() for m in modes.split(",") if m.strip()]
+        if len(encodings) > self.max_decode_links:
+            raise DecodeError(
+                f"Too many content encodings in the chain: {len(encodings)} > {self.max_decode_links}"
+            )
+        self._decoders = [_get_decoder(e) for e in encodings if e != "identity"]
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        decoders = self._decoders[::-1]
+        if max_length < 0:
+            for d in decoders:
+                data = d.decompress(data)
+            return data
+        out: list[bytes] = []
+        produced = 0
+        # Each pass pushes what every stage can give through the rest; stop
+        # when a pass moves nothing or the limit is reached.
+        while produced < max_length:
+            moved = False
+            for d in decoders:
+                data = d.decompress(data, max_length - produced)
+                if data:
+                    moved = True
+            if data:
+                out.append(data)
+                produced += len(data)
+            data = b""
+            if not moved:
+                break
+        return b"".join(out)
+
+    @property
+    def has_unconsumed_tail(self) -> bool:
+        return any(d.has_unconsumed_tail for d in self._decoders)
+
+    def flush(self) -> bytes:
+        data = b""
+        for d in self._decoders[::-1]:
+            data = d.decompress(data) + d.flush()
+        return data
+
+
+def _get_decoder(mode: str) -> ContentDecoder:
+    if "," in mode:
+        return MultiDecoder(mode)
+    # RFC 9110 §8.4.1.3: x-gzip is gzip
+    if mode in ("gzip", "x-gzip"):
+        return GzipDecoder()
+    if brotli is not None and mode == "br":
+        return BrotliDecoder()
+    if _zstandard is not None and mode == "zstd":
+        return ZstdDecoder()
+    return DeflateDecoder()
+
+
+class BytesQueueBuffer:
+    """FIFO of decoded bytes: ``put`` whole pieces, ``get`` exactly ``n``.
+
+    Holds the decoded output of one decoder call beyond what a read returned,
+    so its size stays within one call's output.
+    """
+
+    def __init__(self) -> None:
+        self.buffer: typing.Deque[bytes | memoryview] = collections.deque()
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def put(self, data: bytes) -> None:
+        """Append ``data``."""
+        if data:
+            self.buffer.append(data)
+            self._size += len(data)
+
+    def get(self, n: int) -> bytes:
+        """Remove and return the first ``min(n, len(self))`` bytes."""
+        if n == 0:
+            return b""
+        if n < 0:
+            raise ValueError("n should be > 0")
+        if not self.buffer:
+            raise RuntimeError("buffer is empty")
+        first = self.buffer[0]
+        if len(first) == n and isinstance(first, bytes):
+            self._size -= n
+            return self.buffer.popleft()  # type: ignore[return-value]
+        parts: list[bytes | memoryview] = []
+        need = n
+        while need and self.buffer:
+            chunk = self.buffer.popleft()
+            if len(chunk) > need:
+                view = memoryview(chunk)
+                parts.append(view[:need])
+                self.buffer.appendleft(view[need:])
+                need = 0
+                break
+            parts.append(chunk)
+            need -= len(chunk)
+        got = n - need
+        self._size -= got
+        return b"".join(parts)
+
+    def get_all(self) -> bytes:
+        """Remove and return everything."""
+        if not self.buffer:
+            return b""
+        data = b"".join(self.buffer)
+        self.buffer.clear()
+        self._size = 0
+        return data
+
+
+class _ResponseView:
+    """What ``HTTPResponse._original_response`` is for a response read from the
+    wire: the bits of http.client.HTTPResponse that requests and
+    http.cookiejar use (``msg.get_all``, status, reason, version, isclosed, close)."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: HTTPResponse) -> None:
+        self._response = response
+
+    @property
+    def msg(self) -> HTTPHeaderDict:
+        return self._response.headers
+
+    headers = msg
+
+    @property
+    def status(self) -> int:
+        return self._response.status
+
+    @property
+    def reason(self) -> str | None:
+        return self._response.reason
+
+    @property
+    def version(self) -> int:
+        return self._response.version
+
+    @property
+    def _method(self) -> str | None:
+        return self._response._request_method
+
+    def info(self) -> HTTPHeaderDict:
+        return self._response.headers
+
+    def getheader(self, name: str, default: str | None = None) -> str | None:
+        return self._response.headers.get(name, default)
+
+    def getheaders(self) -> list[tuple[str, str]]:
+        return list(self._response.headers.iteritems())
+
+    def isclosed(self) -> bool:
+        return self._response.isclosed()
+
+    def close(self) -> None:
+        self._response.close()
+
+
+# --------------------------------------------------------------- responses
+
+
+class BaseHTTPResponse(io.IOBase):
+    """The interface of every response: status, headers, body reading and
+    content decoding.  :class:`HTTPResponse` is the implementation."""
+
+    CONTENT_DECODERS = ["gzip", "x-gzip", "deflate"]
+    if brotli is not None:
+        CONTENT_DECODERS += ["br"]
+    if _zstandard is not None:
+        CONTENT_DECODERS += ["zstd"]
+    REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+
+    DECODER_ERROR_CLASSES: tuple[type[Exception], ...] = (IOError, zlib.error)
+    if brotli is not None:
+        DECODER_ERROR_CLASSES += (brotli.error,)
+    if _zstandard is not None:
+        DECODER_ERROR_CLASSES += (_zstandard.ZstdError,)
+
+    def __init__(
+        self,
+        *,
+        headers: typing.Mapping[str, str] | typing.Mapping[bytes, bytes] | None = None,
+        status: int,
+        version: int,
+        version_string: str,
+        reason: str | None,
+        decode_content: bool,
+        request_url: str | None,
+        retries: Retry | None = None,
+    ) -> None:
+        if isinstance(headers, HTTPHeaderDict):
+            self.headers = headers
+        elif isinstance(headers, list):
+            # The wire layer's list of (name, value) pairs.
+            self.headers = HTTPHeaderDict._from_wire(headers)
+        else:
+            self.headers = HTTPHeaderDict(headers)  # type: ignore[arg-type]
+        self.status = status
+        self.version = version
+        self.version_string = version_string
+        self.reason = reason
+        self.decode_content = decode_content
+        self._has_decoded_content = False
+        self._request_url: str | None = request_url
+        if retries is not None and retries.history:
+            self.retries = retries
+        else:
+            self._retries = retries
+
+        self.chunked = False
+        # A wire body knows its framing; HTTPResponse sets chunked from it.
+        if not getattr(self, "_wire_body", False):
+            tr_enc = self.headers.get("transfer-encoding")
+            if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
+                self.chunked = True
+
+        self._decoder: ContentDecoder | None = None
+        self._decoder_ready = False
+        self._decoder_flushed = False
+        self.length_remaining: int | None
+
+    def get_redirect_location(self) -> str | None | typing.Literal[False]:
+        """The Location to redirect to: a str for a redirect status with a
+        Location, None for a redirect status without one, False otherwise."""
+        if self.status in self.REDIRECT_STATUSES:
+            return self.headers.get("location")
+        return False
+
+    @property
+    def data(self) -> bytes:
+        """The whole (decoded) body, read and cached on first access."""
+        raise NotImplementedError()
+
+    def json(self) -> typing.Any:
+        """The body parsed as JSON (UTF-8, RFC 8259 §8.1).
+
+        Raises UnicodeDecodeError or json.JSONDecodeError for a body that is
+        not UTF-8 or not JSON.
+        """
+        return _json.loads(self.data.decode("utf-8"))
+
+    @property
+    def url(self) -> str | None:
+        """The URL this response came from (after redirects)."""
+        raise NotImplementedError()
+
+    @url.setter
+    def url(self, url: str | None) -> None:
+        raise NotImplementedError()
+
+    @property
+    def connection(self) -> typing.Any:
+        """The connection the body is read from, until it is released."""
+        raise NotImplementedError()
+
+    @property
+    def retries(self) -> Retry | None:
+        """The Retry state of the request; setting it takes the URL of the last redirect in its history."""
+        return self._retries
+
+    @retries.setter
+    def retries(self, retries: Retry | None) -> None:
+        if retries is not None and retries.history:
+            self.url = retries.history[-1].redirect_location
+        self._retries = retries
+
+    def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> typing.Iterator[bytes]:
+        """Yield the body in pieces of at most ``amt`` bytes."""
+        raise NotImplementedError()
+
+    def read(self, amt: int | None = None, decode_content: bool | None = None, cache_content: bool = False) -> bytes:
+        """Read ``amt`` bytes of body, or all of it."""
+        raise NotImplementedError()
+
+    def read1(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
+        """Read at most ``amt`` bytes with at most one read from the network."""
+        raise NotImplementedError()
+
+    def read_chunked(self, amt: int | None = None, decode_content: bool | None = None) -> typing.Iterator[bytes]:
+        """Yield the body of a chunked response."""
+        raise NotImplementedError()
+
+    def release_conn(self) -> None:
+        """Give the connection back to its pool."""
+        raise NotImplementedError()
+
+    def drain_conn(self) -> None:
+        """Read and discard the rest of the body so the connection can be reused."""
+        raise NotImplementedError()
+
+    def shutdown(self) -> None:
+        """Shut down the reading side of the socket, waking a blocked read."""
+        raise NotImplementedError()
+
+    def close(self) -> None:
+        """Close the body and the connection."""
+        raise NotImplementedError()
+
+    def _init_decoder(self) -> None:
+        # Content-Encoding values are case-insensitive (RFC 9110 §8.4.1).
+        self._decoder_ready = True
+        content_encoding = self.headers.get("content-encoding")
+        if not content_encoding:
+            return
+        content_encoding = content_encoding.lower()
+        if content_encoding in self.CONTENT_DECODERS:
+            self._decoder = _get_decoder(content_encoding)
+            return
+        if "," not in content_encoding:
+            return
+        codings = [c.strip() for c in content_encoding.split(",") if c.strip()]
+        known = [c for c in codings if c in self.CONTENT_DECODERS]
+        if not known:
+            return
+        if len(codings) > MultiDecoder.max_decode_links:
+            raise DecodeError(f"Too many content encodings in the chain: {len(codings)} > {MultiDecoder.max_decode_links}")
+        # A coding we cannot undo makes the whole body undecodable: hand it
+        # over as it came rather than guessing.
+        if all(c in self.CONTENT_DECODERS or c == "identity" for c in codings):
+            self._decoder = MultiDecoder(content_encoding)
+
+    def _decode(self, data: bytes, decode_content: bool | None, flush_decoder: bool, max_length: int | None = None) -> bytes:
+        """Decode ``data`` (at most ``max_length`` bytes out) and, with
+        ``flush_decoder``, finish the stream."""
+        if not decode_content:
+            if self._has_decoded_content:
+                raise RuntimeError(
+                    "Calling read(decode_content=False) is not supported after read(decode_content=True) was called."
+                )
+            return data
+        if max_length is None or flush_decoder:
+            max_length = -1
+        decoder = self._decoder
+        if decoder is not None:
+            try:
+                if data or decoder.has_unconsumed_tail:
+                    data = decoder.decompress(data, max_length)
+                    self._has_decoded_content = True
+                if flush_decoder:
+                    data += self._flush_decoder()
+            except self.DECODER_ERROR_CLASSES as e:
+                content_encoding = self.headers.get("content-encoding", "").lower()
+                raise DecodeError(
+                    f"Received response with content-encoding: {content_encoding}, but failed to decode it.", e
+                ) from e
+        return data
+
+    def _flush_decoder(self) -> bytes:
+        if self._decoder is None or self._decoder_flushed:
+            return b""
+        self._decoder_flushed = True
+        return self._decoder.flush()
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Read into ``b``; return the number of bytes written (0 at the end)."""
+        temp = self.read(len(b))
+        if not temp:
+            return 0
+        n = len(temp)
+        b[:n] = temp
+        return n
+
+    def getheaders(self) -> HTTPHeaderDict:
+        """The headers (http.client's name)."""
+        return self.headers
+
+    def getheader(self, name: str, default: str | None = None) -> str | None:
+        """One header's value (http.client's name)."""
+        return self.headers.get(name, default)
+
+    def info(self) -> HTTPHeaderDict:
+        """The headers (the name http.cookiejar and urllib use)."""
+        return self.headers
+
+    def geturl(self) -> str | None:
+        """The URL (the name urllib uses)."""
+        return self.url
+
+
+class HTTPResponse(BaseHTTPResponse):
+    """An HTTP response whose body is read and decoded on demand.
+
+    An :class:`io.IOBase`, so :class:`io.BufferedReader` and
+    :class:`io.TextIOWrapper` can wrap it (with ``auto_close=False`` if the
+    wrapper must keep working after the body ends).
+
+    :param body: A wire Reader (from the connection), or bytes, a str or a
+        file-like object (for responses built by hand).
+    :param preload_content: Read the whole body now (then ``.data`` has it).
+    :param decode_content: Undo the Content-Encoding when reading.
+    :param original_response: The http.client-like response this wraps, if any.
+    :param retries: The Retry state of the request.
+    :param enforce_content_length: For file-like bodies, raise if the body is
+        shorter than its Content-Length (a wire Reader enforces it itself).
+    :param auto_close: Report the response closed once its body is read.
+    :param sock_shutdown: Called with ``socket.SHUT_RD`` by :meth:`shutdown`.
+    """
+
+    def __init__(
+        self,
+        body: typing.Any = "",
+        headers: typing.Mapping[str, str] | typing.Mapping[bytes, bytes] | None = None,
+        status: int = 0,
+        version: int = 0,
+        version_string: str = "HTTP/?",
+        reason: str | None = None,
+        preload_content: bool = True,
+        decode_content: bool = True,
+        original_response: typing.Any = None,
+        pool: HTTPConnectionPool | None = None,
+        connection: typing.Any = None,
+        msg: typing.Any = None,
+        retries: Retry | None = None,
+        enforce_content_length: bool = True,
+        request_method: str | None = None,
+        request_url: str | None = None,
+        auto_close: bool = True,
+        sock_shutdown: typing.Callable[[int], None] | None = None,
+    ) -> None:
+        # True for a body from the wire, even after the Reader was let go.
+        self._wire_body = _is_wire_reader(body)
+        super().__init__(
+            headers=headers,
+            status=status,
+            version=version,
+            version_string=version_string,
+            reason=reason,
+            decode_content=decode_content,
+            request_url=request_url,
+            retries=retries,
+        )
+        self.enforce_content_length = enforce_content_length
+        self.auto_close = auto_close
+        self._body: typing.Any = None
+        self._uncached_read_occurred = False
+        self._fp: typing.Any = None
+        self._reader: typing.Any = None
+        self._orig = original_response
+        self._fp_bytes_read = 0
+        self._request_method = request_method
+        self._pool = pool
+        self._connection = connection
+        self._sock_shutdown = sock_shutdown
+        self.chunk_left: int | None = None
+        self._decoded_buffer = BytesQueueBuffer()
+
+        if self._wire_body:
+            self._reader = body
+            self.msg = msg if msg is not None else self.headers
+            self.chunked = body.framing == _FRAMING_CHUNKED
+            self.length_remaining = body.length_remaining
+        else:
+            self.msg = msg
+            if body and isinstance(body, (str, bytes)):
+                self._body = body
+            if hasattr(body, "read"):
+                self._fp = body
+            self.length_remaining = self._init_length(request_method)
+
+        if preload_content and not self._body:
+            self._body = self.read(decode_content=decode_content)
+
+    # ---------------------------------------------------------- connection
+
+    @property
+    def _original_response(self) -> typing.Any:
+        if self._orig is None and self._wire_body:
+            self._orig = _ResponseView(self)
+        return self._orig
+
+    @_original_response.setter
+    def _original_response(self, value: typing.Any) -> None:
+        self._orig = value
+
+    def release_conn(self) -> None:
+        """Give the connection back to its pool; a connection that cannot carry
+        another response (body not fully read, an error, Connection: close) is
+        closed first, so the pool never hands out one in doubt."""
+        pool, conn = self._pool, self._connection
+        if pool is None or conn is None:
+            return None
+        reader = self._reader
+        if self._wire_body and (reader is None or not reader.reusable):
+            conn.close()
+        self._reader = None
+        self._connection = None
+        pool._put_conn(conn)
+
+    def drain_conn(self) -> None:
+        """Read and discard the rest of the body, then release the connection.
+
+        At most 1 MiB is read: a connection with more left is closed instead
+        (reading it costs more than a new connection).  Errors are swallowed.
+        """
+        if self._reader is not None:
+            reader = self._reader
+            try:
+                reader.drain(_DRAIN_LIMIT)
+            except BaseException as e:
+                # Errors are swallowed, as urllib3 does; the connection is closed.
+                if not isinstance(self._wire_error(e), HTTPError):
+                    raise
+            self._reader_finished()
+        else:
+            try:
+                self._raw_read()
+            except (HTTPError, OSError, _BaseSSLError, _HTTPException):
+                pass
+        if self._has_decoded_content:
+            self._decoded_buffer = BytesQueueBuffer()
+            self._decoder = None
+
+    def _reader_finished(self) -> None:
+        # The body ended (or was abandoned): release now; the Reader then
+        # belongs to the connection's next response and is never touched again.
+        if self._connection is not None and self._pool is not None:
+            self.release_conn()
+            return
+        reader = self._reader
+        if self._connection is not None and (reader is None or not reader.reusable):
+            self._connection.close()
+        self._reader = None
+
+    @property
+    def data(self) -> bytes:
+        """The whole body, decoded; read on first access and cached."""
+        if self._body:
+            return self._body  # type: ignore[no-any-return]
+        if self._fp or self._wire_body:
+            return self.read(cache_content=True)
+        return None  # type: ignore[return-value]
+
+    @property
+    def connection(self) -> typing.Any:
+        """The connection the body is read from; None once released."""
+        return self._connection
+
+    def isclosed(self) -> bool:
+        """True once the body has been read to the end or closed (http.client's meaning)."""
+        if self._wire_body:
+            return self._reader is None
+        return _is_fp_closed(self._fp)
+
+    def tell(self) -> int:
+        """Bytes of body taken off the wire so far (before decoding)."""
+        return self._fp_bytes_read
+
+    def _init_length(self, request_method: str | None) -> int | None:
+        content_length = self.headers.get("content-length")
+        length: int | None = None
+        if content_length is not None:
+            if self.chunked:
+                log.warning(
+                    "Received response with both Content-Length and Transfer-Encoding set. "
+                    "Ignoring Content-Length and attempting to process response as chunked."
+                )
+                return None
+            try:
+                lengths = {int(val) for val in content_length.split(",")}
+                if len(lengths) > 1:
+                    raise InvalidHeader(f"Content-Length contained multiple unmatching values ({content_length})")
+                length = lengths.pop()
+            except ValueError:
+                length = None
+            else:
+                if length < 0:
+                    length = None
+        try:
+            status = int(self.status)
+        except ValueError:
+            status = 0
+        if status in (204, 304) or 100 <= status < 200 or request_method == "HEAD":
+            length = 0
+        return length
+
+    # ---------------------------------------------------------------- errors
+
+    def _wire_error(self, e: BaseException) -> BaseException:
+        """Map an error raised while reading the body from the wire (the
+        same mapping as :meth:`_error_catcher`, without a context manager on
+        the hot path) and give up the connection: it is never reused."""
+        if isinstance(e, _SocketTimeout):
+            mapped: BaseException = ReadTimeoutError(self._pool, None, "Read timed out.")  # type: ignore[arg-type]
+        elif isinstance(e, ProtocolError):
+            mapped = e
+        elif isinstance(e, _BaseSSLError):
+            mapped = SSLError(e)
+        elif isinstance(e, (_HTTPException, OSError)):
+            mapped = ProtocolError(f"Connection broken: {e!r}", e)
+        else:
+            mapped = e
+        if self._reader is not None:
+            if self._connection is not None:
+                self._connection.close()
+            self._reader_finished()
+        return mapped
+
+    @contextmanager
+    def _error_catcher(self) -> typing.Generator[None, None, None]:
+        """Map low-level errors while reading a file-like body to
+        pool.exceptions, as urllib3 does; on any error the connection is
+        closed and never reused.  (Wire bodies use :meth:`_wire_error`.)"""
+        clean_exit = False
+        try:
+            try:
+                yield
+            except _SocketTimeout as e:
+                raise ReadTimeoutError(self._pool, None, "Read timed out.") from e  # type: ignore[arg-type]
+            except _BaseSSLError as e:
+                raise SSLError(e) from e
+            except IncompleteRead as e:
+                if e.expected is not None and e.partial is not None and e.expected == -e.partial:
+                    arg = "Response may not contain content."
+                else:
+                    arg = f"Connection broken: {e!r}"
+                raise ProtocolError(arg, e) from e
+            except ProtocolError:
+                raise
+            except (_HTTPException, OSError) as e:
+                raise ProtocolError(f"Connection broken: {e!r}", e) from e
+            clean_exit = True
+        finally:
+            if not clean_exit:
+                # Close what this body comes from: the connection is in doubt.
+                if self._orig is not None:
+                    self._orig.close()
+                if self._connection:
+                    self._connection.close()
+            if self._fp is not None and self._orig is not None and self._orig.isclosed():
+                self.release_conn()
+
+    # ------------------------------------------------------------ raw reads
+
+    def _fp_read(self, amt: int | None = None, *, read1: bool = False) -> bytes:
+        fp = self._fp
+        if read1:
+            read1_fn = getattr(fp, "read1", None)
+            if read1_fn is None:
+                return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
+            return read1_fn(amt) if amt is not None else read1_fn()  # type: ignore[no-any-return]
+        return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
+
+    def _raw_read(self, amt: int | None = None, *, read1: bool = False) -> bytes:
+        """Read body bytes as they came off the wire (no decoding)."""
+        reader = self._reader
+        if reader is not None:
+            n = -1 if amt is None else amt
+            try:
+                data = reader.read1(n) if read1 else reader.read(n)
+            except BaseException as e:
+                exc = self._wire_error(e)
+                if exc is e:
+                    raise
+                raise exc from e
+            self.length_remaining = reader.length_remaining
+            if data:
+                self._fp_bytes_read += len(data)
+            if amt is None or reader.complete or (amt != 0 and not data):
+                self._reader_finished()
+            return data  # type: ignore[no-any-return]
+        if self._fp is None:
+            if self._wire_body:
+                return b""
+            return None  # type: ignore[return-value]
+
+        fp_closed = getattr(self._fp, "closed", False)
+        with self._error_catcher():
+            data = self._fp_read(amt, read1=read1) if not fp_closed else b""
+            if amt is not None and amt != 0 and not data:
+                self._fp.close()
+                if self.enforce_content_length and self.length_remaining not in (None, 0):
+                    raise IncompleteRead(self._fp_bytes_read, self.length_remaining)  # type: ignore[arg-type]
+            elif read1 and ((amt != 0 and not data) or self.length_remaining == len(data)):
+                self._fp.close()
+        if data:
+            self._fp_bytes_read += len(data)
+            if self.length_remaining is not None:
+                self.length_remaining -= len(data)
+        return data  # type: ignore[no-any-return]
+
+    # ---------------------------------------------------------------- reads
+
+    def read(self, amt: int | None = None, decode_content: bool | None = None, cache_content: bool = False) -> bytes:
+        """Read and return up to ``amt`` bytes of body (all of it when ``amt``
+        is None or negative), decoded unless ``decode_content`` is False.
+
+        ``amt`` counts decoded bytes, and one call never returns more, however
+        small the compressed input.  ``cache_content`` keeps a whole-body read
+        for ``.data``.  Once decoded data has been returned, reading with
+        ``decode_content=False`` raises RuntimeError.
+
+        Without ``amt`` the whole decoded body is returned in one object: for
+        a body that inflates enormously (a decompression bomb) that object is
+        as large as the inflated body.  Read untrusted bodies with ``amt`` or
+        :meth:`stream`, which keep memory bounded.
+        """
+        if not self._decoder_ready:
+            self._init_decoder()
+        if decode_content is None:
+            decode_content = self.decode_content
+        if amt is not None and amt < 0:
+            amt = None
+
+        if amt is None:
+            data = self._raw_read()
+            if not cache_content:
+                self._uncached_read_occurred = True
+            buf = self._decoded_buffer
+            decoder = self._decoder
+            if not data and not len(buf) and not (decoder and decoder.has_unconsumed_tail):
+                if data is not None and decode_content and decoder is not None and self._has_decoded_content:
+                    # The body ended with nothing left over: check it was complete.
+                    self._decode(b"", decode_content, flush_decoder=True)
+                return data
+            data = self._decode(data, decode_content, flush_decoder=True)
+            if decode_content and len(buf):
+                buf.put(data)
+                data = buf.get_all()
+            if cache_content and not self._uncached_read_occurred:
+                self._body = data
+            return data
+
+        if amt == 0:
+            return b""
+        self._uncached_read_occurred = True
+        decoder = self._decoder
+        if not decode_content or decoder is None:
+            if not decode_content and self._has_decoded_content:
+                raise RuntimeError(
+                    "Calling read(decode_content=False) is not supported after read(decode_content=True) was called."
+                )
+            buf = self._decoded_buffer
+            if len(buf):
+                return buf.get(min(amt, len(buf)))
+            return self._raw_read(amt)
+
+        buf = self._decoded_buffer
+        while len(buf) < amt:
+            need = amt - len(buf)
+            if decoder.has_unconsumed_tail:
+                out = self._decode(b"", True, flush_decoder=False, max_length=need)
+                if out:
+                    buf.put(out)
+                    continue
+            data = self._raw_read(amt)
+            if data:
+                buf.put(self._decode(data, True, flush_decoder=False, max_length=need))
+                continue
+            if data is None:
+                break
+            # End of the body: finish the stream (raises if it was cut short).
+            buf.put(self._decode(b"", True, flush_decoder=True))
+            break
+        return buf.get(min(amt, len(buf)))
+
+    def read1(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
+        """Read at most ``amt`` bytes (any amount when None) with at most one
+        read from the network when no decoding is involved; returns b"" only
+        at the end of the body."""
+        if decode_content is None:
+            decode_content = self.decode_content
+        if amt is not None and amt < 0:
+            amt = None
+        if not self._decoder_ready:
+            self._init_decoder()
+        buf = self._decoded_buffer
+        if self._has_decoded_content and not decode_content:
+            raise RuntimeError(
+                "Calling read1(decode_content=False) is not supported after read1(decode_content=True) was called."
+            )
+        if len(buf):
+            return buf.get_all() if amt is None else buf.get(min(amt, len(buf)))
+        if amt == 0:
+            return b""
+        decoder = self._decoder
+        if not decode_content or decoder is None:
+            data = self._raw_read(amt, read1=True)
+            self._uncached_read_occurred = True
+            return data
+        self._uncached_read_occurred = True
+        limit = -1 if amt is None else amt
+        while True:
+            if decoder.has_unconsumed_tail:
+                out = self._decode(b"", True, flush_decoder=False, max_length=limit)
+                if out:
+                    break
+            data = self._raw_read(amt if amt is not None else 65536, read1=True)
+            if data:
+                out = self._decode(data, True, flush_decoder=False, max_length=limit)
+                if out:
+                    break
+                continue
+            out = self._decode(b"", True, flush_decoder=True) if data is not None else b""
+            break
+        if amt is None or len(out) <= amt:
+            return out
+        buf.put(out)
+        return buf.get(amt)
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Read into ``b``; return the number of bytes written (0 at the end)."""
+        reader = self._reader
+        if reader is not None and not len(self._decoded_buffer):
+            if not self._decoder_ready:
+                self._init_decoder()
+            if self._decoder is None or not self.decode_content:
+                if self._has_decoded_content:
+                    raise RuntimeError(
+                        "Calling read(decode_content=False) is not supported after read(decode_content=True) was called."
+                    )
+                # No decoding: straight from the wire into the caller's buffer.
+                try:
+                    n = reader.readinto(b)
+                except BaseException as e:
+                    exc = self._wire_error(e)
+                    if exc is e:
+                        raise
+                    raise exc from e
+                self.length_remaining = reader.length_remaining
+                self._uncached_read_occurred = True
+                self._fp_bytes_read += n
+                if reader.complete or (len(b) and not n):
+                    self._reader_finished()
+                return n  # type: ignore[no-any-return]
+        return super().readinto(b)
+
+    def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> typing.Generator[bytes, None, None]:
+        """Yield the body in pieces of at most ``amt`` decoded bytes (never an
+        empty one) until it ends; a chunked body is read with
+        :meth:`read_chunked`, which may return shorter pieces."""
+        if amt == 0:
+            return
+        if self.chunked and self.supports_chunked_reads():
+            yield from self.read_chunked(amt, decode_content=decode_content)
+            return
+        while (
+            not self._stream_done()
+            or len(self._decoded_buffer) > 0
+            or (self._decoder is not None and self._decoder.has_unconsumed_tail)
+        ):
+            data = self.read(amt=amt, decode_content=decode_content)
+            if data:
+                yield data
+            elif data is None:
+                return
+
+    def _stream_done(self) -> bool:
+        if self._reader is not None:
+            return False
+        if self._fp is None:
+            return True
+        return _is_fp_closed(self._fp)
+
+    def readable(self) -> bool:
+        """Always True: a response is a readable stream."""
+        return True
+
+    def shutdown(self) -> None:
+        """Shut down the read side of the socket (``sock_shutdown``), which
+        makes a read blocked in another thread return."""
+        if not self._sock_shutdown:
+            raise ValueError("Cannot shutdown socket as self._sock_shutdown is not set")
+        if self._connection is None:
+            raise RuntimeError("Cannot shutdown as connection has already been released to the pool")
+        self._sock_shutdown(socket.SHUT_RD)
+
+    def close(self) -> None:
+        """Close the body and the connection (the connection is not reused)."""
+        self._sock_shutdown = None
+        if self._reader is not None:
+            self._reader = None
+        elif not self.closed and self._fp:
+            self._fp.close()
+        if self._connection:
+            self._connection.close()
+        if not self.auto_close:
+            io.IOBase.close(self)
+
+    @property
+    def closed(self) -> bool:  # type: ignore[override]
+        """With ``auto_close`` (the default): True once the body was read to
+        its end or closed.  Without: True only after :meth:`close`."""
+        if not self.auto_close:
+            return io.IOBase.closed.__get__(self)  # type: ignore[no-any-return]
+        if self._reader is not None:
+            return False
+        fp = self._fp
+        if fp is None:
+            return True
+        if hasattr(fp, "isclosed"):
+            return fp.isclosed()  # type: ignore[no-any-return]
+        if hasattr(fp, "closed"):
+            return fp.closed  # type: ignore[no-any-return]
+        return True
+
+    def fileno(self) -> int:
+        """The socket's file descriptor (OSError when there is none)."""
+        if self._reader is not None:
+            sock = getattr(self._reader, "sock", None)
+            if sock is not None and hasattr(sock, "fileno"):
+                return sock.fileno()  # type: ignore[no-any-return]
+            raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
+        if self._fp is None:
+            raise OSError("HTTPResponse has no file to get a fileno from")
+        if hasattr(self._fp, "fileno"):
+            return self._fp.fileno()  # type: ignore[no-any-return]
+        raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
+
+    def flush(self) -> None:
+        """Flush the underlying file object, if it has anything to flush."""
+        if self._fp is not None and hasattr(self._fp, "flush") and not getattr(self._fp, "closed", False):
+            return self._fp.flush()  # type: ignore[no-any-return]
+        return None
+
+    def supports_chunked_reads(self) -> bool:
+        """True when the body can be read chunk by chunk: a wire Reader, or an
+        http.client.HTTPResponse-like body (one with an ``fp``)."""
+        return self._reader is not None or (self._wire_body and self.chunked) or hasattr(self._fp, "fp")
+
+    def read_chunked(self, amt: int | None = None, decode_content: bool | None = None) -> typing.Generator[bytes, None, None]:
+        """Yield the decoded body of a chunked response, each piece at most
+        ``amt`` bytes (any size when None); ResponseNotChunked if the response
+        is not chunked."""
+        if not self._decoder_ready:
+            self._init_decoder()
+        if not self.chunked:
+            raise ResponseNotChunked("Response is not chunked. Header 'transfer-encoding: chunked' is missing.")
+        if not self.supports_chunked_reads():
+            raise BodyNotHttplibCompatible(
+                "Body should be http.client.HTTPResponse like. It should have have an fp attribute which returns raw chunks."
+            )
+        if amt == 0:
+            return
+        if amt is not None and amt < 0:
+            amt = None
+        if self._reader is None and self._fp is not None and self._request_method == "HEAD":
+            return
+        while True:
+            data = self.read1(amt, decode_content=decode_content)
+            if not data:
+                return
+            yield data
+
+    @property
+    def url(self) -> str | None:
+        """The URL of the request, or the last redirect's location."""
+        return self._request_url
+
+    @url.setter
+    def url(self, url: str | None) -> None:
+        self._request_url = url
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        pending: list[bytes] = []
+        for chunk in self.stream(decode_content=True):
+            if b"\n" not in chunk:
+                pending.append(chunk)
+                continue
+            lines = chunk.split(b"\n")
+            yield b"".join(pending) + lines[0] + b"\n"
+            for line in lines[1:-1]:
+                yield line + b"\n"
+            pending = [lines[-1]] if lines[-1] else []
+        if pending:
+            yield b"".join(pending)
+
+
+def _is_fp_closed(obj: object) -> bool:
+    try:
+        return obj.isclosed()  # type: ignore[attr-defined,no-any-return]
+    except AttributeError:
+        pass
+    try:
+        return obj.closed  # type: ignore[attr-defined,no-any-return]
+    except AttributeError:
+        pass
+    try:
+        return obj.fp is None  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    raise ValueError("Unable to determine whether fp is closed.")
