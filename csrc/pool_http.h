@@ -61,9 +61,10 @@ enum pool_status {
     POOL_E_BAD_STATUS_LINE = -3,      /* InvalidStatusLine */
     POOL_E_BAD_HEADER_NAME = -4,      /* InvalidResponseHeader: empty/non-token name, space before colon */
     POOL_E_NO_COLON = -5,             /* InvalidResponseHeader */
-    POOL_E_BAD_HEADER_VALUE = -6,     /* InvalidResponseHeader: CTL byte (not HTAB) or bare CR */
+    POOL_E_BAD_HEADER_VALUE = -6,     /* InvalidResponseHeader: CTL byte other than HTAB */
     POOL_E_OBS_FOLD = -7,             /* InvalidResponseHeader: line starting with SP/HTAB */
-    POOL_E_BAD_LINE_ENDING = -8,      /* InvalidResponseHeader / InvalidStatusLine: bare CR */
+    POOL_E_BAD_LINE_ENDING = -8,      /* InvalidResponseHeader: bare CR in a header line (pool_http.c
+                                       * reports a bare CR in the status line as BAD_STATUS_LINE) */
     /* framing (RFC 9112 section 6) */
     POOL_E_BAD_CONTENT_LENGTH = -20,  /* InvalidContentLength: not 1*DIGIT, overflow, empty */
     POOL_E_CONFLICTING_CONTENT_LENGTH = -21, /* InvalidContentLength: differing values */
@@ -113,7 +114,8 @@ typedef struct {
     /* results, valid after a positive return */
     int minor_version;     /* 0 or 1 */
     int status;            /* 100..999 */
-    size_t reason_off, reason_len;
+    size_t reason_off, reason_len; /* bytes after the SP that follows the status
+                                    * code, as sent (not trimmed); reason_len 0 if none */
     size_t num_headers;
     unsigned flags;        /* POOL_HAS_* / POOL_CONN_* bits */
     uint64_t content_length; /* valid when flags & POOL_HAS_CONTENT_LENGTH */
@@ -133,7 +135,26 @@ void pool_head_init(pool_head_parser *p);
  * Returns: > 0   the head is complete; the value is the number of bytes it
  *                used, including the blank line.
  *          0     need more data (nothing was written to the results).
- *          < 0   an error code (enum pool_status). */
+ *          < 0   an error code (enum pool_status).
+ *
+ * When errors surface (the Python twin follows the same order):
+ * - The head ends at the first LF that follows an LF, with at most one CR
+ *   between (CRLFCRLF, LFLF, CRLFLF, LFCRLF).  Until that blank line is in,
+ *   the only possible error is POOL_E_HEAD_TOO_LARGE: more than max_head_size
+ *   bytes given, and no blank line ending within the first max_head_size
+ *   bytes.  Bytes past max_head_size are never read.
+ * - Then the head is checked line by line, in order; the first bad line
+ *   decides.  The status line: any defect, a bare CR included, is
+ *   POOL_E_BAD_STATUS_LINE (leading empty lines make the status line empty,
+ *   hence bad).  A field line: a leading SP/HTAB (OBS_FOLD), then a bare CR
+ *   anywhere in it (BAD_LINE_ENDING), then no colon at all (NO_COLON), then
+ *   an empty or non-token name (BAD_HEADER_NAME), then a CTL in the value
+ *   (BAD_HEADER_VALUE); then the field count (TOO_MANY_HEADERS when this line
+ *   is field max_headers + 1); then the Content-Length / Transfer-Encoding
+ *   value rules of docs/wire.md.
+ * - p->scanned only moves forward while the answer is "need more"; after a
+ *   positive answer a repeated call gives the same answer.  Call
+ *   pool_head_init before parsing another head. */
 long pool_parse_head(pool_head_parser *p, const char *buf, size_t len,
                      pool_header *headers);
 
@@ -187,7 +208,14 @@ void pool_chunked_init(pool_chunked *c);
  *              holds no data; call again with more bytes.
  *          < 0: an error code.
  * The decoder is incremental: any split of the input gives the same data and
- * the same result. */
+ * the same result.  Errors are found byte by byte: the first byte that makes
+ * the input invalid decides the code.  Every byte of a chunk-size line, its
+ * CR and LF included, counts towards max_line; every byte after the
+ * last-chunk line, the final empty line included, counts towards
+ * max_trailer_size; a byte first counts, then is checked.  After an error
+ * every call returns the same error; after POOL_CHUNK_DONE every call
+ * returns POOL_CHUNK_DONE with *consumed == 0.  On returns other than
+ * POOL_CHUNK_DATA, *data_off and *data_len are 0. */
 #define POOL_CHUNK_DATA 1
 #define POOL_CHUNK_DONE 2
 int pool_chunked_feed(pool_chunked *c, const char *buf, size_t len,

@@ -1,0 +1,681 @@
+/*
+ * pool_http.c -- HTTP/1.1 response-head parser and chunked-body decoder.
+ *
+ * Implements csrc/pool_http.h; the rules are those of docs/wire.md, which
+ * follow RFC 9112 sections 2.2 (line endings), 4 (status line), 5 (field
+ * lines), 6 (message body framing) and 7.1 (chunked coding), and RFC 9110
+ * sections 5.5 (field values), 5.6.2 (tokens) and 8.6 (Content-Length).
+ *
+ * Safety rules this file keeps: no allocation, no mutable global state, every
+ * read of buf[i] is preceded by a proof that i < len, sizes are accumulated in
+ * uint64_t and checked against POOL_MAX_BODY_LENGTH before they can overflow.
+ *
+ * Speed: the head is searched for its blank line with memchr, resuming where
+ * the previous call stopped, and parsed in one pass only once it is complete;
+ * byte classes come from one 256-entry table, so the inner loops are a load
+ * and a test per byte.
+ */
+#include "pool_http.h"
+
+#include <limits.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ byte classes */
+
+#define CC_TOKEN 1 /* tchar, RFC 9110 section 5.6.2 */
+#define CC_VALUE 2 /* field-vchar, SP or HTAB (RFC 9110 section 5.5); also
+                    * the bytes allowed in a reason phrase and a chunk-ext */
+#define CC_HEX 4   /* HEXDIG */
+
+static const unsigned char cclass[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    2, 3, 2, 3, 3, 3, 3, 3, 2, 2, 3, 3, 2, 3, 3, 2, /* 0x20 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, /* 0x30 */
+    2, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x40 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, /* 0x50 */
+    3, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x60 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 2, 3, 0, /* 0x70 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x90 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xa0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xb0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xc0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xd0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xe0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xf0 */
+};
+
+#define CLASS(ch) (cclass[(unsigned char)(ch)])
+#define IS_OWS(ch) ((ch) == ' ' || (ch) == '\t')
+
+/* ASCII-only lowercase: header names and codings are compared without the
+ * locale, and only letters fold (RFC 9110 section 5.1). */
+static int eq_lower(const char *s, size_t n, const char *lower_lit, size_t lit_len)
+{
+    size_t i;
+    if (n != lit_len)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch + ('a' - 'A'));
+        if (ch != (unsigned char)lower_lit[i])
+            return 0;
+    }
+    return 1;
+}
+
+#define EQ_LIT(s, n, lit) eq_lower((s), (n), lit, sizeof(lit) - 1)
+
+/* One element of a comma-separated list in b[*pos:end], OWS trimmed, as
+ * [*es, *ee).  Advances *pos past the comma; returns 1 if a comma ended the
+ * element (so another element, possibly empty, follows), 0 at the end. */
+static int list_next(const char *b, size_t *pos, size_t end, size_t *es, size_t *ee)
+{
+    size_t a = *pos, z;
+    const char *comma = a < end ? (const char *)memchr(b + a, ',', end - a) : NULL;
+    size_t stop = comma ? (size_t)(comma - b) : end;
+    z = stop;
+    while (a < z && IS_OWS(b[a]))
+        a++;
+    while (z > a && IS_OWS(b[z - 1]))
+        z--;
+    *es = a;
+    *ee = z;
+    *pos = comma ? stop + 1 : end;
+    return comma != NULL;
+}
+
+/* ------------------------------------------------------------ head parsing */
+
+void pool_head_init(pool_head_parser *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->max_head_size = POOL_DEFAULT_MAX_HEAD_SIZE;
+    p->max_headers = POOL_DEFAULT_MAX_HEADERS;
+}
+
+int pool_parse_content_length(const char *s, size_t len, uint64_t *out)
+{
+    size_t pos = 0, es, ee, i;
+    uint64_t first = 0;
+    int have = 0, more;
+
+    do {
+        uint64_t v = 0;
+        more = list_next(s, &pos, len, &es, &ee);
+        if (es == ee)
+            return POOL_E_BAD_CONTENT_LENGTH;
+        for (i = es; i < ee; i++) {
+            unsigned d = (unsigned)((unsigned char)s[i]) - (unsigned)'0';
+            if (d > 9)
+                return POOL_E_BAD_CONTENT_LENGTH;
+            /* v * 10 + d <= MAX  <=>  v <= (MAX - d) / 10 */
+            if (v > (POOL_MAX_BODY_LENGTH - d) / 10)
+                return POOL_E_BAD_CONTENT_LENGTH;
+            v = v * 10 + d;
+        }
+        if (!have) {
+            first = v;
+            have = 1;
+        } else if (v != first) {
+            return POOL_E_CONFLICTING_CONTENT_LENGTH;
+        }
+    } while (more);
+    *out = first;
+    return 1;
+}
+
+/* The status line, buf[0:ce) with its line ending removed (RFC 9112 section 4):
+ * "HTTP/1." DIGIT SP 3DIGIT [ SP reason ].  Anything else, including a bare
+ * CR, is POOL_E_BAD_STATUS_LINE: one code for one line keeps the mapping to
+ * InvalidStatusLine exact. */
+static long parse_status_line(pool_head_parser *p, const char *buf, size_t ce)
+{
+    size_t i, rs, re;
+    if (ce < 12 || memcmp(buf, "HTTP/1.", 7) != 0) {
+        p->error_off = 0;
+        return POOL_E_BAD_STATUS_LINE;
+    }
+    if ((buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' || buf[9] < '1' || buf[9] > '9'
+        || buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9') {
+        p->error_off = 7;
+        return POOL_E_BAD_STATUS_LINE;
+    }
+    p->minor_version = buf[7] - '0';
+    p->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+    rs = re = 12;
+    if (ce > 12) {
+        if (buf[12] != ' ') {
+            p->error_off = 12;
+            return POOL_E_BAD_STATUS_LINE;
+        }
+        for (i = 13; i < ce; i++) {
+            if (!(CLASS(buf[i]) & CC_VALUE)) {
+                p->error_off = i;
+                return POOL_E_BAD_STATUS_LINE;
+            }
+        }
+        /* The reason is kept as sent, spaces included. */
+        rs = 13;
+        re = ce;
+    }
+    p->reason_off = rs;
+    p->reason_len = re - rs;
+    return 1;
+}
+
+/* A header line buf[s:ce) (non-empty, line ending removed) failed the fast
+ * path at q.  Work out which rule it broke, in the documented order:
+ * obs-fold, bare CR, no colon, bad name. */
+static long header_line_error(pool_head_parser *p, const char *buf, size_t s, size_t ce, size_t q)
+{
+    const char *hit;
+    if (IS_OWS(buf[s])) {
+        p->error_off = s;
+        return POOL_E_OBS_FOLD;
+    }
+    hit = (const char *)memchr(buf + s, '\r', ce - s);
+    if (hit) {
+        p->error_off = (size_t)(hit - buf);
+        return POOL_E_BAD_LINE_ENDING;
+    }
+    hit = (const char *)memchr(buf + s, ':', ce - s);
+    if (!hit) {
+        p->error_off = ce;
+        return POOL_E_NO_COLON;
+    }
+    p->error_off = q;
+    return POOL_E_BAD_HEADER_NAME;
+}
+
+/* Transfer-Encoding state across all TE fields of one head. */
+typedef struct {
+    int chunked_seen;
+} te_state;
+
+static long note_transfer_encoding(pool_head_parser *p, te_state *te, const char *buf,
+                                   size_t vs, size_t ve)
+{
+    size_t pos = vs, es, ee;
+    int more, codings = 0;
+    p->flags |= POOL_HAS_TRANSFER_ENCODING;
+    do {
+        more = list_next(buf, &pos, ve, &es, &ee);
+        if (es == ee)
+            continue; /* empty list elements are ignored (RFC 9110 section 5.6.1) */
+        codings++;
+        /* Once chunked has been seen, any further coding means chunked is
+         * not last (or is there twice): a smuggling shape, refused at once. */
+        if (te->chunked_seen) {
+            p->flags &= ~(unsigned)POOL_TE_CHUNKED_FINAL;
+            p->error_off = es;
+            return POOL_E_BAD_TRANSFER_ENCODING;
+        }
+        if (EQ_LIT(buf + es, ee - es, "chunked")) {
+            te->chunked_seen = 1;
+            p->flags |= POOL_TE_CHUNKED_FINAL;
+        }
+    } while (more);
+    if (codings == 0) {
+        p->error_off = vs;
+        return POOL_E_BAD_TRANSFER_ENCODING;
+    }
+    return 1;
+}
+
+static void note_connection(pool_head_parser *p, const char *buf, size_t vs, size_t ve)
+{
+    size_t pos = vs, es, ee;
+    int more;
+    do {
+        more = list_next(buf, &pos, ve, &es, &ee);
+        if (EQ_LIT(buf + es, ee - es, "close"))
+            p->flags |= POOL_CONN_CLOSE;
+        else if (EQ_LIT(buf + es, ee - es, "keep-alive"))
+            p->flags |= POOL_CONN_KEEP_ALIVE;
+        else if (EQ_LIT(buf + es, ee - es, "upgrade"))
+            p->flags |= POOL_CONN_UPGRADE;
+    } while (more);
+}
+
+/* Parse the complete head buf[0:end); buf[end-1] is the LF of the blank line
+ * and no field line before it is empty (that is how end was found; only the
+ * status line can be, and then it is rejected). */
+static long parse_complete_head(pool_head_parser *p, const char *buf, size_t end,
+                                pool_header *headers)
+{
+    const char *lf = (const char *)memchr(buf, '\n', end);
+    size_t le, ce, pos;
+    long r;
+    te_state te = {0};
+
+    p->num_headers = 0;
+    p->flags = 0;
+    p->content_length = 0;
+    if (!lf) /* cannot happen: end was found at an LF */
+        return POOL_E_BAD_STATUS_LINE;
+    le = (size_t)(lf - buf);
+    ce = (le > 0 && buf[le - 1] == '\r') ? le - 1 : le;
+    r = parse_status_line(p, buf, ce);
+    if (r < 0)
+        return r;
+
+    pos = le + 1;
+    for (;;) {
+        size_t s = pos, q, vs, v, ve;
+        lf = pos < end ? (const char *)memchr(buf + pos, '\n', end - pos) : NULL;
+        if (!lf) { /* cannot happen: the blank line ends the head */
+            p->error_off = pos;
+            return POOL_E_BAD_LINE_ENDING;
+        }
+        le = (size_t)(lf - buf);
+        ce = (le > s && buf[le - 1] == '\r') ? le - 1 : le;
+        if (ce == s)
+            break; /* the blank line */
+
+        q = s;
+        while (q < ce && (CLASS(buf[q]) & CC_TOKEN))
+            q++;
+        if (q == s || q == ce || buf[q] != ':')
+            return header_line_error(p, buf, s, ce, q);
+        vs = q + 1;
+        while (vs < ce && IS_OWS(buf[vs]))
+            vs++;
+        v = vs;
+        while (v < ce && (CLASS(buf[v]) & CC_VALUE))
+            v++;
+        if (v < ce) {
+            const char *cr = (const char *)memchr(buf + s, '\r', ce - s);
+            p->error_off = cr ? (size_t)(cr - buf) : v;
+            return cr ? POOL_E_BAD_LINE_ENDING : POOL_E_BAD_HEADER_VALUE;
+        }
+        ve = ce;
+        while (ve > vs && IS_OWS(buf[ve - 1]))
+            ve--;
+
+        if (p->num_headers >= p->max_headers) {
+            p->error_off = s;
+            return POOL_E_TOO_MANY_HEADERS;
+        }
+        headers[p->num_headers].name_off = s;
+        headers[p->num_headers].name_len = q - s;
+        headers[p->num_headers].value_off = vs;
+        headers[p->num_headers].value_len = ve - vs;
+        p->num_headers++;
+
+        /* Only three names matter to framing; the length check rejects
+         * almost every other header before any byte comparison. */
+        switch (q - s) {
+        case 14:
+            if (EQ_LIT(buf + s, 14, "content-length")) {
+                uint64_t n;
+                int rc = pool_parse_content_length(buf + vs, ve - vs, &n);
+                if (rc < 0) {
+                    p->error_off = vs;
+                    return rc;
+                }
+                if (!(p->flags & POOL_HAS_CONTENT_LENGTH)) {
+                    p->flags |= POOL_HAS_CONTENT_LENGTH;
+                    p->content_length = n;
+                } else if (n != p->content_length) {
+                    p->error_off = vs;
+                    return POOL_E_CONFLICTING_CONTENT_LENGTH;
+                }
+            }
+            break;
+        case 17:
+            if (EQ_LIT(buf + s, 17, "transfer-encoding")) {
+                r = note_transfer_encoding(p, &te, buf, vs, ve);
+                if (r < 0)
+                    return r;
+            }
+            break;
+        case 10:
+            if (EQ_LIT(buf + s, 10, "connection"))
+                note_connection(p, buf, vs, ve);
+            break;
+        default:
+            break;
+        }
+        pos = le + 1;
+    }
+    return (long)end;
+}
+
+long pool_parse_head(pool_head_parser *p, const char *buf, size_t len, pool_header *headers)
+{
+    /* The blank line's LF must sit below max_head_size, so the search never
+     * looks further: a head that is not complete by then is too large,
+     * whatever follows. */
+    size_t max = p->max_head_size < (size_t)LONG_MAX ? p->max_head_size : (size_t)LONG_MAX;
+    size_t lim = len < max ? len : max;
+    size_t i = p->scanned;
+
+    while (i < lim) {
+        const char *lf = (const char *)memchr(buf + i, '\n', lim - i);
+        size_t k;
+        if (!lf) {
+            i = lim;
+            break;
+        }
+        k = (size_t)(lf - buf);
+        /* An LF ends the head when it follows an LF, optionally with one CR
+         * between: CRLFCRLF, LFLF, CRLFLF or LFCRLF.  An empty first line
+         * is not skipped: it is an empty status line, rejected once the
+         * head is complete. */
+        if (k >= 1 && (buf[k - 1] == '\n' || (k >= 2 && buf[k - 1] == '\r' && buf[k - 2] == '\n'))) {
+            /* Stay on this LF, so a repeated call gives the same answer. */
+            p->scanned = k;
+            return parse_complete_head(p, buf, k + 1, headers);
+        }
+        i = k + 1;
+    }
+    if (i > p->scanned)
+        p->scanned = i;
+    /* (The result is a long, so a head can't be longer than LONG_MAX.) */
+    if (len > max) {
+        p->error_off = max;
+        return POOL_E_HEAD_TOO_LARGE;
+    }
+    return POOL_NEED_MORE;
+}
+
+int pool_body_framing(const pool_head_parser *p, int request_was_head, int *will_close)
+{
+    unsigned f = p->flags;
+    int framing, wc = 0;
+
+    if ((f & POOL_HAS_CONTENT_LENGTH) && (f & POOL_HAS_TRANSFER_ENCODING)) {
+        if (will_close)
+            *will_close = 1;
+        return POOL_E_CL_AND_TE;
+    }
+    if (request_was_head || (p->status >= 100 && p->status < 200) || p->status == 204
+        || p->status == 304)
+        framing = POOL_FRAMING_NONE;
+    else if (f & POOL_HAS_TRANSFER_ENCODING)
+        framing = (f & POOL_TE_CHUNKED_FINAL) ? POOL_FRAMING_CHUNKED : POOL_FRAMING_CLOSE;
+    else if (f & POOL_HAS_CONTENT_LENGTH)
+        framing = p->content_length == 0 ? POOL_FRAMING_NONE : POOL_FRAMING_LENGTH;
+    else
+        framing = POOL_FRAMING_CLOSE;
+
+    if (f & POOL_CONN_CLOSE)
+        wc = 1;
+    if (p->minor_version == 0 && !(f & POOL_CONN_KEEP_ALIVE))
+        wc = 1;
+    if (framing == POOL_FRAMING_CLOSE || p->status == 101)
+        wc = 1;
+    /* RFC 9112 section 6.1: an HTTP/1.0 recipient of Transfer-Encoding
+     * cannot trust the framing for the next message. */
+    if ((f & POOL_HAS_TRANSFER_ENCODING) && p->minor_version == 0)
+        wc = 1;
+    if (will_close)
+        *will_close = wc;
+    return framing;
+}
+
+/* --------------------------------------------------------- chunked decoding */
+
+enum {
+    CS_SIZE_START = 0, /* first byte of a chunk-size line */
+    CS_SIZE,           /* more hex digits */
+    CS_SIZE_OWS,       /* OWS after the digits: ';' or the line end may follow */
+    CS_EXT,            /* after ';': chunk extensions to the line end */
+    CS_SIZE_LF,        /* CR seen at the end of the size line */
+    CS_DATA,           /* c->remaining bytes of chunk data */
+    CS_DATA_END,       /* CRLF or LF after chunk data */
+    CS_DATA_LF,        /* CR seen after chunk data */
+    CS_TR_START,       /* first byte of a trailer line (or of the final empty line) */
+    CS_TR_NAME,        /* trailer field name */
+    CS_TR_VALUE,       /* after the colon */
+    CS_TR_VALUE_LF,    /* CR seen at the end of a trailer field line */
+    CS_TR_END_LF,      /* CR seen at the start of the final empty line */
+    CS_DONE,
+    CS_ERROR           /* the error code is kept in saw_cr */
+};
+
+void pool_chunked_init(pool_chunked *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->max_line = POOL_DEFAULT_MAX_CHUNK_LINE;
+    c->max_trailer_size = POOL_DEFAULT_MAX_TRAILER_SIZE;
+    c->state = CS_SIZE_START;
+}
+
+void pool_chunked_consumed_data(pool_chunked *c, uint64_t n)
+{
+    if (c->state != CS_DATA)
+        return;
+    if (n > c->remaining)
+        n = c->remaining;
+    c->remaining -= n;
+    if (c->remaining == 0)
+        c->state = CS_DATA_END;
+}
+
+static int chunk_fail(pool_chunked *c, int code)
+{
+    c->state = CS_ERROR;
+    c->saw_cr = code;
+    return code;
+}
+
+int pool_chunked_feed(pool_chunked *c, const char *buf, size_t len, size_t *consumed,
+                      size_t *data_off, size_t *data_len)
+{
+    size_t i = 0;
+
+    *consumed = 0;
+    *data_off = 0;
+    *data_len = 0;
+    if (c->state == CS_ERROR)
+        return c->saw_cr;
+    if (c->state == CS_DONE)
+        return POOL_CHUNK_DONE;
+
+    while (i < len) {
+        unsigned char ch;
+        if (c->state == CS_DATA) {
+            size_t n;
+            if (c->remaining == 0) {
+                c->state = CS_DATA_END;
+                continue;
+            }
+            n = len - i;
+            if ((uint64_t)n > c->remaining)
+                n = (size_t)c->remaining;
+            c->remaining -= n;
+            if (c->remaining == 0)
+                c->state = CS_DATA_END;
+            *data_off = i;
+            *data_len = n;
+            *consumed = i + n;
+            return POOL_CHUNK_DATA;
+        }
+
+        ch = (unsigned char)buf[i++];
+        /* Every byte of a size line, its CR and LF included, counts towards
+         * max_line; every byte after the last-chunk line, the final empty
+         * line included, towards max_trailer_size.  A byte first counts,
+         * then is checked, so the limit error does not depend on what the
+         * byte is. */
+        if (c->state <= CS_SIZE_LF) {
+            if (++c->line_len > c->max_line)
+                return chunk_fail(c, POOL_E_CHUNK_LINE_TOO_LONG);
+        } else if (c->state >= CS_TR_START && c->state <= CS_TR_END_LF) {
+            if (++c->trailer_size > c->max_trailer_size)
+                return chunk_fail(c, POOL_E_TRAILER_TOO_LARGE);
+        }
+        switch (c->state) {
+        case CS_SIZE_START:
+        case CS_SIZE:
+        case CS_SIZE_OWS:
+        case CS_EXT:
+            if (CLASS(ch) & CC_HEX) {
+                if (c->state == CS_SIZE_START || c->state == CS_SIZE) {
+                    unsigned d = ch <= '9' ? (unsigned)(ch - '0') : (unsigned)((ch | 0x20) - 'a' + 10);
+                    /* At most 15 significant hex digits: 16**15 - 1 is below
+                     * POOL_MAX_BODY_LENGTH, so the sum can never overflow. */
+                    if (c->chunk_size >> 56)
+                        return chunk_fail(c, POOL_E_BAD_CHUNK_SIZE);
+                    c->chunk_size = (c->chunk_size << 4) | d;
+                    c->state = CS_SIZE;
+                    break;
+                }
+                if (c->state == CS_EXT)
+                    break;
+                return chunk_fail(c, POOL_E_BAD_CHUNK_EXT); /* "5 5" */
+            }
+            if (c->state == CS_SIZE_START)
+                return chunk_fail(c, POOL_E_BAD_CHUNK_SIZE); /* empty, sign, SP, "x" */
+            if (c->state == CS_EXT) {
+                if (ch == '\r')
+                    c->state = CS_SIZE_LF;
+                else if (ch == '\n')
+                    goto size_line_done;
+                else if (!(CLASS(ch) & CC_VALUE))
+                    return chunk_fail(c, POOL_E_BAD_CHUNK_EXT);
+                break;
+            }
+            /* CS_SIZE or CS_SIZE_OWS */
+            if (IS_OWS(ch))
+                c->state = CS_SIZE_OWS;
+            else if (ch == ';')
+                c->state = CS_EXT;
+            else if (ch == '\r')
+                c->state = CS_SIZE_LF;
+            else if (ch == '\n')
+                goto size_line_done;
+            else
+                return chunk_fail(c, POOL_E_BAD_CHUNK_EXT); /* "0x10", "5z" */
+            break;
+        case CS_SIZE_LF:
+            if (ch != '\n')
+                return chunk_fail(c, POOL_E_BAD_CHUNK_EXT); /* bare CR */
+        size_line_done:
+            c->line_len = 0;
+            if (c->chunk_size == 0) {
+                c->trailer_size = 0;
+                c->state = CS_TR_START;
+            } else {
+                c->remaining = c->chunk_size;
+                c->chunk_size = 0;
+                c->state = CS_DATA;
+            }
+            break;
+        case CS_DATA_END:
+            if (ch == '\r')
+                c->state = CS_DATA_LF;
+            else if (ch == '\n')
+                c->state = CS_SIZE_START;
+            else
+                return chunk_fail(c, POOL_E_BAD_CHUNK_END);
+            break;
+        case CS_DATA_LF:
+            if (ch != '\n')
+                return chunk_fail(c, POOL_E_BAD_CHUNK_END);
+            c->state = CS_SIZE_START;
+            break;
+        case CS_TR_START:
+        case CS_TR_NAME:
+        case CS_TR_VALUE:
+            if (c->state == CS_TR_VALUE) {
+                if (CLASS(ch) & CC_VALUE)
+                    break;
+                if (ch == '\r')
+                    c->state = CS_TR_VALUE_LF;
+                else if (ch == '\n')
+                    c->state = CS_TR_START;
+                else
+                    return chunk_fail(c, POOL_E_BAD_TRAILER);
+                break;
+            }
+            if (CLASS(ch) & CC_TOKEN) {
+                c->state = CS_TR_NAME;
+                break;
+            }
+            if (c->state == CS_TR_NAME) {
+                if (ch != ':')
+                    return chunk_fail(c, POOL_E_BAD_TRAILER); /* no colon, SP in name */
+                c->state = CS_TR_VALUE;
+                break;
+            }
+            /* CS_TR_START */
+            if (ch == '\r') {
+                c->state = CS_TR_END_LF;
+                break;
+            }
+            if (ch == '\n')
+                goto body_done;
+            return chunk_fail(c, POOL_E_BAD_TRAILER); /* obs-fold, empty name */
+        case CS_TR_VALUE_LF:
+            if (ch != '\n')
+                return chunk_fail(c, POOL_E_BAD_TRAILER);
+            c->state = CS_TR_START;
+            break;
+        case CS_TR_END_LF:
+            if (ch != '\n')
+                return chunk_fail(c, POOL_E_BAD_TRAILER);
+        body_done:
+            c->state = CS_DONE;
+            c->done = 1;
+            *consumed = i;
+            return POOL_CHUNK_DONE;
+        default:
+            return chunk_fail(c, POOL_E_BAD_CHUNK_SIZE); /* corrupted state */
+        }
+    }
+    *consumed = len;
+    return POOL_NEED_MORE;
+}
+
+/* ------------------------------------------------------------------ errors */
+
+const char *pool_strerror(int code)
+{
+    switch (code) {
+    case POOL_NEED_MORE:
+        return "need more data";
+    case POOL_E_HEAD_TOO_LARGE:
+        return "response head too large";
+    case POOL_E_TOO_MANY_HEADERS:
+        return "too many response header fields";
+    case POOL_E_BAD_STATUS_LINE:
+        return "invalid status line";
+    case POOL_E_BAD_HEADER_NAME:
+        return "invalid header field name";
+    case POOL_E_NO_COLON:
+        return "header field line without a colon";
+    case POOL_E_BAD_HEADER_VALUE:
+        return "control character in header field value";
+    case POOL_E_OBS_FOLD:
+        return "obsolete line folding in header field";
+    case POOL_E_BAD_LINE_ENDING:
+        return "bare CR in response head";
+    case POOL_E_BAD_CONTENT_LENGTH:
+        return "invalid Content-Length value";
+    case POOL_E_CONFLICTING_CONTENT_LENGTH:
+        return "conflicting Content-Length values";
+    case POOL_E_CL_AND_TE:
+        return "both Content-Length and Transfer-Encoding present";
+    case POOL_E_BAD_TRANSFER_ENCODING:
+        return "invalid Transfer-Encoding: chunked not last, repeated, or no coding";
+    case POOL_E_BAD_CHUNK_SIZE:
+        return "invalid chunk size";
+    case POOL_E_BAD_CHUNK_EXT:
+        return "invalid chunk size line after the size";
+    case POOL_E_BAD_CHUNK_END:
+        return "chunk data not followed by CRLF";
+    case POOL_E_CHUNK_LINE_TOO_LONG:
+        return "chunk size line too long";
+    case POOL_E_BAD_TRAILER:
+        return "invalid trailer field line";
+    case POOL_E_TRAILER_TOO_LARGE:
+        return "trailer section too large";
+    default:
+        return code > 0 ? "no error" : "unknown error";
+    }
+}
