@@ -1,0 +1,1 @@
+"""Benchmarks for pool: ``python -m bench`` and the pytest-benchmark files."""

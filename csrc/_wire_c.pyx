@@ -1,0 +1,1214 @@
+# cython: language_level=3, embedsignature=True
+"""The compiled wire core: response heads, body framing and body reads over a
+socket's ``recv_into``, and the request-head serializer (RFC 9112 sections 2
+to 7, RFC 9110 section 8.6).
+
+It exports the same names, with the same behaviour, as the pure-Python twin
+``pool._wire_py`` (the contract is docs/wire.md).  The byte work is done by the
+sans-IO C in pool_http.c; this module owns the buffers, makes the Python
+objects once per response, and is the one place where C status codes become
+``pool.exceptions`` classes (``_wire_error``).
+"""
+
+cimport cython
+from libc.stdint cimport uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memchr, memcmp, memcpy, memmove
+
+from cpython.buffer cimport (PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_WRITE,
+                             PyBuffer_Release, PyObject_GetBuffer)
+from cpython.bytes cimport (PyBytes_AS_STRING, PyBytes_CheckExact,
+                            PyBytes_FromStringAndSize, PyBytes_GET_SIZE)
+from cpython.memoryview cimport PyMemoryView_FromMemory
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_REFCNT, Py_XDECREF
+from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.unicode cimport (PyUnicode_1BYTE_KIND, PyUnicode_Check,
+                              PyUnicode_DATA, PyUnicode_DecodeLatin1,
+                              PyUnicode_GET_LENGTH, PyUnicode_KIND)
+
+from pool_http cimport *
+
+import sys
+import time
+
+from pool.exceptions import (ChunkLineTooLong, IncompleteRead,
+                             InvalidChunkedEncoding, InvalidContentLength,
+                             InvalidFraming, InvalidMethod,
+                             InvalidRequestHeader, InvalidRequestTarget,
+                             InvalidResponseHeader, InvalidStatusLine,
+                             ProtocolError, RemoteDisconnected,
+                             ResponseHeadTooLarge, TooManyInterimResponses,
+                             TooManyResponseHeaders, TrailersTooLarge)
+
+
+# Raw-pointer views of the few CPython calls whose reference handling the
+# typed declarations can't express: a bytes object grown in place must have
+# exactly one owner while _PyBytes_Resize runs.
+cdef extern from "Python.h":
+    PyObject *_new_bytes "PyBytes_FromStringAndSize"(const char *v, Py_ssize_t n)
+    char *_bytes_data "PyBytes_AS_STRING"(PyObject *o)
+    int _PyBytes_Resize(PyObject **o, Py_ssize_t n)
+    Py_ssize_t PY_SSIZE_T_MAX
+
+
+__all__ = [
+    "DEFAULT_MAX_HEAD_SIZE",
+    "DEFAULT_MAX_HEADERS",
+    "DEFAULT_MAX_CHUNK_LINE",
+    "DEFAULT_MAX_TRAILER_SIZE",
+    "DEFAULT_MAX_INTERIM",
+    "FRAMING_NONE",
+    "FRAMING_LENGTH",
+    "FRAMING_CHUNKED",
+    "FRAMING_CLOSE",
+    "HeadParser",
+    "ChunkedDecoder",
+    "Reader",
+    "serialize_request",
+]
+
+DEFAULT_MAX_HEAD_SIZE = POOL_DEFAULT_MAX_HEAD_SIZE
+DEFAULT_MAX_HEADERS = POOL_DEFAULT_MAX_HEADERS
+DEFAULT_MAX_CHUNK_LINE = POOL_DEFAULT_MAX_CHUNK_LINE
+DEFAULT_MAX_TRAILER_SIZE = POOL_DEFAULT_MAX_TRAILER_SIZE
+DEFAULT_MAX_INTERIM = POOL_DEFAULT_MAX_INTERIM
+FRAMING_NONE = POOL_FRAMING_NONE
+FRAMING_LENGTH = POOL_FRAMING_LENGTH
+FRAMING_CHUNKED = POOL_FRAMING_CHUNKED
+FRAMING_CLOSE = POOL_FRAMING_CLOSE
+
+# read(-1) never trusts a Content-Length for its first allocation: a server
+# announcing 2**62 bytes must not make us reserve them before sending any.
+cdef Py_ssize_t _FIRST_ALLOC = 8 * 1024 * 1024
+# Below this many wanted bytes a recv goes to the connection buffer (one
+# syscall may then serve many small reads, and bytes a server wrongly sends
+# after a body are seen, so the connection isn't reused); at or above it,
+# straight into the caller's memory, never past the body's end, saving a copy.
+# The same number as the Python twin's, so both receive alike.
+cdef Py_ssize_t _DIRECT_MIN = 16384
+
+cdef object _monotonic = time.monotonic
+cdef str _EMPTY_STR = ""
+cdef bytes _EMPTY_BYTES = b""
+
+
+# ------------------------------------------------------------------ errors
+
+cdef object _wire_error(int code, bint in_status_line=False):
+    """Map a negative pool_http.c status code to a pool.exceptions instance.
+
+    The only place where codes meet classes.  A bare CR is reported as a bad
+    status line when it sits on the status line, else as a bad header line.
+    """
+    cdef object cls
+    if code == POOL_E_HEAD_TOO_LARGE:
+        cls = ResponseHeadTooLarge
+    elif code == POOL_E_TOO_MANY_HEADERS:
+        cls = TooManyResponseHeaders
+    elif code == POOL_E_BAD_STATUS_LINE:
+        cls = InvalidStatusLine
+    elif code == POOL_E_BAD_LINE_ENDING:
+        cls = InvalidStatusLine if in_status_line else InvalidResponseHeader
+    elif (code == POOL_E_BAD_HEADER_NAME or code == POOL_E_NO_COLON
+          or code == POOL_E_BAD_HEADER_VALUE or code == POOL_E_OBS_FOLD):
+        cls = InvalidResponseHeader
+    elif code == POOL_E_BAD_CONTENT_LENGTH or code == POOL_E_CONFLICTING_CONTENT_LENGTH:
+        cls = InvalidContentLength
+    elif code == POOL_E_CL_AND_TE or code == POOL_E_BAD_TRANSFER_ENCODING:
+        cls = InvalidFraming
+    elif code == POOL_E_CHUNK_LINE_TOO_LONG:
+        cls = ChunkLineTooLong
+    elif code == POOL_E_TRAILER_TOO_LARGE:
+        cls = TrailersTooLarge
+    elif (code == POOL_E_BAD_CHUNK_SIZE or code == POOL_E_BAD_CHUNK_EXT
+          or code == POOL_E_BAD_CHUNK_END or code == POOL_E_BAD_TRAILER):
+        cls = InvalidChunkedEncoding
+    else:
+        cls = ProtocolError
+    return cls(pool_strerror(code).decode("latin-1"))
+
+
+cdef inline bint _on_status_line(const char *buf, size_t error_off, size_t length) noexcept:
+    """True when no line ended before error_off: the error is on line one."""
+    if error_off > length:
+        error_off = length
+    return memchr(buf, b'\n', error_off) == NULL
+
+
+# ----------------------------------------------------------- header objects
+
+# Names most responses carry, as servers usually spell them: these come back
+# as shared interned strings instead of a fresh decode per response.
+_COMMON_NAMES = (
+    "Date", "Server", "Content-Type", "Content-Length", "Connection",
+    "Transfer-Encoding", "Cache-Control", "ETag", "Last-Modified", "Expires",
+    "Vary", "Location", "Set-Cookie", "Content-Encoding", "Accept-Ranges",
+    "Age", "Keep-Alive", "Pragma", "X-Content-Type-Options", "X-Frame-Options",
+    "Strict-Transport-Security", "Access-Control-Allow-Origin",
+    "Content-Security-Policy", "Referrer-Policy", "Alt-Svc", "Via",
+    "date", "server", "content-type", "content-length", "connection",
+    "cache-control", "etag", "last-modified", "vary", "set-cookie",
+)
+cdef enum:
+    _MAX_COMMON = 40
+cdef tuple _common_str = tuple([sys.intern(s) for s in _COMMON_NAMES])
+cdef tuple _common_bytes = tuple([s.encode("latin-1") for s in _COMMON_NAMES])
+cdef Py_ssize_t _n_common = len(_COMMON_NAMES)
+cdef const char *_common_ptr[_MAX_COMMON]
+cdef size_t _common_len[_MAX_COMMON]
+
+
+cdef void _init_common():
+    cdef Py_ssize_t i
+    cdef bytes b
+    for i in range(_n_common):
+        b = _common_bytes[i]
+        _common_ptr[i] = PyBytes_AS_STRING(b)
+        _common_len[i] = <size_t>PyBytes_GET_SIZE(b)
+
+
+if len(_COMMON_NAMES) > _MAX_COMMON:
+    raise ImportError("_COMMON_NAMES outgrew _MAX_COMMON")
+_init_common()
+
+
+cdef inline str _name_str(const char *p, size_t n):
+    cdef Py_ssize_t i
+    for i in range(_n_common):
+        if _common_len[i] == n and memcmp(_common_ptr[i], p, n) == 0:
+            return <str>PyTuple_GET_ITEM(_common_str, i)
+    return PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
+
+
+cdef inline str _latin1(const char *p, size_t n):
+    if n == 0:
+        return _EMPTY_STR
+    return PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
+
+
+cdef list _make_headers(const char *buf, const pool_header *h, size_t count):
+    """The parsed slices as [(name, value), ...], latin-1, built once."""
+    cdef list out = []
+    cdef size_t i
+    for i in range(count):
+        out.append((_name_str(buf + h[i].name_off, h[i].name_len),
+                    _latin1(buf + h[i].value_off, h[i].value_len)))
+    return out
+
+
+cdef size_t _limit_arg(object value, str name) except? 0:
+    """A non-negative size limit from a Python int; huge values saturate."""
+    cdef Py_ssize_t v
+    try:
+        v = value
+    except OverflowError:
+        if value > 0:
+            return <size_t>PY_SSIZE_T_MAX
+        v = -1
+    if v < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return <size_t>v
+
+
+cdef size_t _header_slots(size_t max_headers, size_t max_head_size) noexcept:
+    """Entries the header array needs: a header line takes at least 3 bytes
+    ("a:" and LF), so more than max_head_size // 3 fields can't fit a head
+    that size; a larger max_headers is never reached and is capped here
+    instead of becoming a huge allocation."""
+    cdef size_t fit = max_head_size // 3 + 1
+    return max_headers if max_headers < fit else fit
+
+
+# -------------------------------------------------------------- HeadParser
+
+@cython.final
+cdef class HeadParser:
+    """Sans-IO parser for one response head (RFC 9112 sections 4 and 5).
+
+    Feed bytes as they arrive; ``feed`` returns 0 until the head is complete,
+    then the number of fed bytes the head used.  The results are then in
+    ``version``, ``status``, ``reason``, ``headers`` and ``content_length``.
+    """
+
+    cdef pool_head_parser _p
+    cdef pool_header *_hdrs
+    cdef char *_buf
+    cdef size_t _len
+    cdef size_t _cap
+    cdef size_t _keep
+    cdef int _state             # 0 parsing, 1 complete, 2 failed
+    cdef readonly object version
+    cdef readonly object status
+    cdef readonly object reason
+    cdef readonly object headers
+    cdef readonly object content_length
+
+    def __cinit__(self):
+        self._hdrs = NULL
+        self._buf = NULL
+
+    def __init__(self, max_head_size=DEFAULT_MAX_HEAD_SIZE, max_headers=DEFAULT_MAX_HEADERS):
+        cdef size_t mhs = _limit_arg(max_head_size, "max_head_size")
+        cdef size_t mh = _limit_arg(max_headers, "max_headers")
+        cdef size_t slots = _header_slots(mh, mhs)
+        pool_head_init(&self._p)
+        self._p.max_head_size = mhs
+        self._p.max_headers = slots
+        free(self._hdrs)
+        self._hdrs = <pool_header *>malloc(sizeof(pool_header) * (slots if slots else 1))
+        if self._hdrs == NULL:
+            raise MemoryError()
+        # One byte past the limit is all the parser needs to see to refuse a
+        # head, so that is all we keep, whatever a caller feeds at once.
+        self._keep = mhs + 1 if mhs < <size_t>PY_SSIZE_T_MAX else mhs
+        self._len = 0
+        self._state = 0
+        # None until the head is complete.
+        self.version = self.status = self.reason = self.headers = None
+        self.content_length = None
+
+    def __dealloc__(self):
+        free(self._hdrs)
+        free(self._buf)
+
+    cdef int _append(self, const char *p, size_t n) except -1:
+        cdef size_t need = self._len + n, cap
+        cdef char *nb
+        if need > self._cap:
+            cap = self._cap * 2 if self._cap else 1024
+            if cap < need:
+                cap = need
+            nb = <char *>realloc(self._buf, cap)
+            if nb == NULL:
+                raise MemoryError()
+            self._buf = nb
+            self._cap = cap
+        if n:
+            memcpy(self._buf + self._len, p, n)
+        self._len = need
+        return 0
+
+    def feed(self, data) -> int:
+        """Append data; return 0 while the head is incomplete, else the number
+        of bytes of all input so far that the head used (the rest is body).
+        Raises the response-head errors of pool.exceptions; RuntimeError
+        once the head is complete."""
+        cdef Py_buffer pb
+        cdef size_t take
+        cdef const char *base
+        cdef size_t total
+        cdef long r
+        if self._state:
+            raise RuntimeError("the response head is already complete")
+        if self._hdrs == NULL:
+            raise RuntimeError("HeadParser.__init__ was not called")
+        PyObject_GetBuffer(data, &pb, PyBUF_SIMPLE)
+        try:
+            take = <size_t>pb.len
+            if take > self._keep - self._len:
+                take = self._keep - self._len
+            if self._len == 0:
+                # Usually the whole head comes in one piece: parse it where
+                # it lies, and keep a copy only if more must follow.
+                base = <const char *>pb.buf
+                total = take
+            else:
+                self._append(<const char *>pb.buf, take)
+                base = self._buf
+                total = self._len
+            r = pool_parse_head(&self._p, base, total, self._hdrs)
+            if r == 0 and base != self._buf:
+                self._append(base, take)
+            if r < 0:
+                self._state = 2
+                raise _wire_error(<int>r, _on_status_line(base, self._p.error_off, total))
+            if r == 0:
+                if total > self._p.max_head_size:
+                    self._state = 2
+                    raise _wire_error(POOL_E_HEAD_TOO_LARGE)
+                return 0
+            self._state = 1
+            self.version = 10 + self._p.minor_version
+            self.status = self._p.status
+            self.reason = _latin1(base + self._p.reason_off, self._p.reason_len)
+            self.headers = _make_headers(base, self._hdrs, self._p.num_headers)
+        finally:
+            PyBuffer_Release(&pb)
+        if self._p.flags & POOL_HAS_CONTENT_LENGTH:
+            self.content_length = self._p.content_length
+        return r
+
+    def framing(self, request_was_head: bool = False) -> tuple:
+        """(FRAMING_*, will_close) for the parsed head (RFC 9112 section 6.3);
+        raises InvalidFraming when Content-Length and Transfer-Encoding
+        would both apply."""
+        cdef int will_close = 0
+        cdef int fr
+        if self._state != 1:
+            raise RuntimeError("the response head is not complete")
+        fr = pool_body_framing(&self._p, 1 if request_was_head else 0, &will_close)
+        if fr < 0:
+            raise _wire_error(fr)
+        return fr, will_close != 0
+
+
+# ---------------------------------------------------------- ChunkedDecoder
+
+@cython.final
+cdef class ChunkedDecoder:
+    """Sans-IO decoder of a chunked body (RFC 9112 section 7.1).
+
+    ``feed`` returns the body bytes found in its input; once the last chunk
+    and the trailer section are through, ``done`` is True and any further
+    bytes are kept, undecoded, in ``unused``.
+    """
+
+    cdef pool_chunked _c
+    cdef bint _failed
+    cdef readonly bint done
+    cdef readonly bytes unused
+
+    def __init__(self, max_line=DEFAULT_MAX_CHUNK_LINE, max_trailer_size=DEFAULT_MAX_TRAILER_SIZE):
+        pool_chunked_init(&self._c)
+        self._c.max_line = _limit_arg(max_line, "max_line")
+        self._c.max_trailer_size = _limit_arg(max_trailer_size, "max_trailer_size")
+        self.done = False
+        self._failed = False
+        self.unused = _EMPTY_BYTES
+
+    def feed(self, data) -> bytes:
+        """Decode as much of data as possible and return the body bytes in it
+        (b"" if none).  Raises InvalidChunkedEncoding or a subclass."""
+        cdef Py_buffer pb
+        cdef const char *p
+        cdef size_t n, pos = 0, consumed, doff, dlen
+        cdef Py_ssize_t o = 0
+        cdef PyObject *out = NULL
+        cdef int r
+        cdef object result
+        if self._failed:
+            raise InvalidChunkedEncoding("the chunked body was already found malformed")
+        PyObject_GetBuffer(data, &pb, PyBUF_SIMPLE)
+        try:
+            p = <const char *>pb.buf
+            n = <size_t>pb.len
+            if self.done:
+                if n:
+                    self.unused += p[:n]
+                return _EMPTY_BYTES
+            if n == 0:
+                return _EMPTY_BYTES
+            # Decoded data is never longer than its input: one allocation.
+            out = _new_bytes(NULL, <Py_ssize_t>n)
+            if out == NULL:
+                raise MemoryError()
+            while pos < n:
+                r = pool_chunked_feed(&self._c, p + pos, n - pos, &consumed, &doff, &dlen)
+                if r == POOL_CHUNK_DATA:
+                    memcpy(_bytes_data(out) + o, p + pos + doff, dlen)
+                    o += <Py_ssize_t>dlen
+                    pos += consumed
+                elif r == POOL_CHUNK_DONE:
+                    pos += consumed
+                    self.done = True
+                    if pos < n:
+                        self.unused = p[pos:n]
+                    break
+                elif r == POOL_NEED_MORE:
+                    break
+                else:
+                    self._failed = True
+                    raise _wire_error(r)
+            if o == 0:
+                return _EMPTY_BYTES
+            if <size_t>o != n and _PyBytes_Resize(&out, o) < 0:
+                out = NULL
+                raise MemoryError()
+            result = <object>out
+            return result
+        finally:
+            Py_XDECREF(out)
+            PyBuffer_Release(&pb)
+
+
+# ------------------------------------------------------- request serializer
+
+# Byte classes, one lookup per byte: tchar (RFC 9110 section 5.6.2); a byte
+# allowed in a request target (visible ASCII, no SP); a byte allowed in a
+# field value (HTAB, SP, visible ASCII, obs-text; no CTL, no DEL).
+cdef unsigned char _TCHAR[256]
+cdef unsigned char _TARGET[256]
+cdef unsigned char _VALUE[256]
+
+
+cdef void _init_tables() noexcept:
+    cdef int c
+    for c in range(256):
+        _TCHAR[c] = 0
+        _TARGET[c] = 1 if 0x21 <= c <= 0x7E else 0
+        _VALUE[c] = 1 if (c == 0x09 or 0x20 <= c <= 0x7E or c >= 0x80) else 0
+    for c in range(ord("0"), ord("9") + 1):
+        _TCHAR[c] = 1
+    for c in range(ord("a"), ord("z") + 1):
+        _TCHAR[c] = 1
+        _TCHAR[c - 32] = 1
+    for c in b"!#$%&'*+-.^_`|~":
+        _TCHAR[c] = 1
+
+
+_init_tables()
+
+
+cdef struct _Out:
+    char *p
+    size_t len
+    size_t cap
+    bint heap
+
+
+cdef int _out_put(_Out *o, const char *s, size_t n) except -1:
+    cdef size_t cap
+    cdef char *nb
+    if o.len + n > o.cap:
+        cap = o.cap * 2
+        if cap < o.len + n:
+            cap = o.len + n
+        if o.heap:
+            nb = <char *>realloc(o.p, cap)
+        else:
+            nb = <char *>malloc(cap)
+            if nb != NULL:
+                memcpy(nb, o.p, o.len)
+        if nb == NULL:
+            raise MemoryError()
+        o.p = nb
+        o.cap = cap
+        o.heap = True
+    memcpy(o.p + o.len, s, n)
+    o.len += n
+    return 0
+
+
+cdef inline int _as_latin1(object s, const char **p, size_t *n) noexcept:
+    """Point at the latin-1 bytes of a str or bytes: 0 ok, 1 a str with a
+    char above U+00FF, 2 neither str nor bytes."""
+    if PyBytes_CheckExact(s) or isinstance(s, bytes):
+        p[0] = PyBytes_AS_STRING(s)
+        n[0] = <size_t>PyBytes_GET_SIZE(s)
+        return 0
+    if PyUnicode_Check(s):
+        if PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND:
+            return 1
+        p[0] = <const char *>PyUnicode_DATA(s)
+        n[0] = <size_t>PyUnicode_GET_LENGTH(s)
+        return 0
+    return 2
+
+
+cdef inline Py_ssize_t _first_bad(const char *p, size_t n, const unsigned char *table) noexcept:
+    """Index of the first byte of p[0:n] the table refuses, or -1."""
+    cdef size_t i
+    for i in range(n):
+        if not table[<unsigned char>p[i]]:
+            return <Py_ssize_t>i
+    return -1
+
+
+cdef int _put_field(_Out *o, object name, object value) except -1:
+    cdef const char *np = NULL
+    cdef const char *vp = NULL
+    cdef size_t nn = 0, vn = 0
+    cdef int k
+    k = _as_latin1(name, &np, &nn)
+    if k == 2:
+        raise TypeError(f"header name must be str or bytes, not {type(name).__name__}")
+    if k == 1:
+        raise InvalidRequestHeader(f"invalid header name: {name!r}")
+    if nn == 0 or _first_bad(np, nn, _TCHAR) >= 0:
+        raise InvalidRequestHeader(f"invalid header name: {name!r}")
+    if not (PyUnicode_Check(value) or isinstance(value, bytes)):
+        if isinstance(value, int):
+            value = str(value)
+        else:
+            raise TypeError(f"header value must be str, bytes or int, not {type(value).__name__}")
+    if _as_latin1(value, &vp, &vn) or _first_bad(vp, vn, _VALUE) >= 0:
+        raise InvalidRequestHeader(f"control or non-latin-1 character in header {name!r}: {value!r}")
+    _out_put(o, np, nn)
+    _out_put(o, ": ", 2)
+    _out_put(o, vp, vn)
+    _out_put(o, "\r\n", 2)
+    return 0
+
+
+def serialize_request(method, target, headers) -> bytes:
+    """``METHOD SP target SP HTTP/1.1 CRLF (name: value CRLF)* CRLF`` in one
+    bytes object (RFC 9112 section 3).  ``headers`` is a mapping or an
+    iterable of (name, value) pairs; str is encoded latin-1, int values are
+    formatted.  Refuses bad input with InvalidMethod, InvalidRequestTarget
+    or InvalidRequestHeader before producing anything."""
+    cdef char stack[2048]
+    cdef _Out o
+    cdef const char *mp = NULL
+    cdef const char *tp = NULL
+    cdef size_t mn = 0, tn = 0
+    cdef object items, name, value
+    if not PyUnicode_Check(method):
+        raise TypeError(f"method must be str, not {type(method).__name__}")
+    if _as_latin1(method, &mp, &mn) or mn == 0 or _first_bad(mp, mn, _TCHAR) >= 0:
+        raise InvalidMethod(f"invalid request method: {method!r}")
+    if not PyUnicode_Check(target):
+        raise TypeError(f"request target must be str, not {type(target).__name__}")
+    if _as_latin1(target, &tp, &tn) or tn == 0 or _first_bad(tp, tn, _TARGET) >= 0:
+        raise InvalidRequestTarget(
+            f"request target with a space, control or non-ASCII character: {target!r}")
+    o.p = stack
+    o.len = 0
+    o.cap = sizeof(stack)
+    o.heap = False
+    try:
+        _out_put(&o, mp, mn)
+        _out_put(&o, " ", 1)
+        _out_put(&o, tp, tn)
+        _out_put(&o, " HTTP/1.1\r\n", 11)
+        if type(headers) is dict:
+            for name, value in (<dict>headers).items():
+                _put_field(&o, name, value)
+        elif headers is not None:
+            items = getattr(headers, "items", None)
+            for name, value in (items() if items is not None else headers):
+                _put_field(&o, name, value)
+        _out_put(&o, "\r\n", 2)
+        return PyBytes_FromStringAndSize(o.p, <Py_ssize_t>o.len)
+    finally:
+        if o.heap:
+            free(o.p)
+
+
+# ------------------------------------------------------------------ Reader
+
+@cython.final
+cdef class Reader:
+    """Reads responses from one connection: heads, framing and bodies.
+
+    Owns one receive buffer, reused across responses and filled with
+    ``sock.recv_into``; large body reads land straight in the caller's
+    memory.  See docs/wire.md for the full contract.
+    """
+
+    # limits
+    cdef size_t _max_head_size
+    cdef size_t _max_headers
+    cdef size_t _max_chunk_line
+    cdef size_t _max_trailer_size
+    cdef Py_ssize_t _max_interim
+    cdef public bint enforce_content_length
+
+    # the socket, and its recv_into looked up once
+    cdef object _sock
+    cdef object _recv_into
+    cdef public object read_timeout
+    cdef public object deadline
+
+    # receive buffer: unread bytes are _buf[_pos:_end]
+    cdef char *_buf
+    cdef Py_ssize_t _cap
+    cdef Py_ssize_t _pos
+    cdef Py_ssize_t _end
+    cdef object _view           # writable memoryview over all of _buf
+    cdef pool_header *_hdrs
+    cdef pool_head_parser _hp
+    cdef pool_chunked _ch
+    cdef Py_ssize_t _pend       # decoded chunk data waiting at _buf[_pos:]
+
+    # per-response state
+    cdef bint _have_head
+    cdef int _framing
+    cdef bint _will_close
+    cdef uint64_t _remaining
+    cdef Py_ssize_t _bytes_read
+    cdef bint _complete
+    cdef bint _ended
+    cdef bint _failed
+    cdef bint _started
+    cdef bint _peer_eof         # a recv returned 0 during this response
+
+    def __cinit__(self):
+        self._buf = NULL
+        self._hdrs = NULL
+
+    def __init__(self, sock, *, max_head_size=DEFAULT_MAX_HEAD_SIZE,
+                 max_headers=DEFAULT_MAX_HEADERS,
+                 max_chunk_line=DEFAULT_MAX_CHUNK_LINE,
+                 max_trailer_size=DEFAULT_MAX_TRAILER_SIZE,
+                 max_interim=DEFAULT_MAX_INTERIM, bufsize=65536,
+                 enforce_content_length=True):
+        cdef size_t slots
+        cdef Py_ssize_t cap
+        self._max_head_size = _limit_arg(max_head_size, "max_head_size")
+        self._max_headers = _limit_arg(max_headers, "max_headers")
+        self._max_chunk_line = _limit_arg(max_chunk_line, "max_chunk_line")
+        self._max_trailer_size = _limit_arg(max_trailer_size, "max_trailer_size")
+        self._max_interim = <Py_ssize_t>_limit_arg(max_interim, "max_interim")
+        if bufsize < 1:
+            raise ValueError(f"bufsize must be >= 1, got {bufsize!r}")
+        cap = bufsize
+        self.enforce_content_length = enforce_content_length
+        self.sock = sock
+        self.read_timeout = None
+        self.deadline = None
+        slots = _header_slots(self._max_headers, self._max_head_size)
+        free(self._hdrs)
+        self._hdrs = <pool_header *>malloc(sizeof(pool_header) * (slots if slots else 1))
+        if self._hdrs == NULL:
+            raise MemoryError()
+        self._max_headers = slots
+        self._set_buffer(cap)
+        self._pos = self._end = 0
+        self._pend = 0
+        self._have_head = False
+        self._framing = POOL_FRAMING_NONE
+        self._will_close = False
+        self._remaining = 0
+        self._bytes_read = 0
+        self._complete = False
+        self._ended = True
+        self._failed = False
+        self._started = False
+        self._peer_eof = False
+
+    def __dealloc__(self):
+        free(self._buf)
+        free(self._hdrs)
+
+    cdef int _set_buffer(self, Py_ssize_t cap) except -1:
+        """(Re)allocate the receive buffer, keeping its bytes, and the one
+        memoryview over it that every buffer recv goes through."""
+        cdef char *nb
+        if self._view is not None:
+            # Nothing may keep writing into the old memory.
+            self._view.release()
+            self._view = None
+        nb = <char *>realloc(self._buf, <size_t>cap)
+        if nb == NULL:
+            raise MemoryError()
+        self._buf = nb
+        self._cap = cap
+        self._view = PyMemoryView_FromMemory(nb, cap, PyBUF_WRITE)
+        return 0
+
+    @property
+    def sock(self):
+        """The socket-like object; only its ``recv_into`` (and, with a
+        deadline, ``settimeout``) is used."""
+        return self._sock
+
+    @sock.setter
+    def sock(self, value):
+        self._sock = value
+        self._recv_into = value.recv_into if value is not None else None
+
+    # ----------------------------------------------------------- receiving
+
+    cdef int _before_recv(self) except -1:
+        cdef double remaining
+        if self.deadline is None:
+            return 0
+        remaining = self.deadline - _monotonic()
+        if remaining <= 0:
+            raise TimeoutError("total deadline exceeded")
+        if self.read_timeout is not None and self.read_timeout < remaining:
+            self._sock.settimeout(self.read_timeout)
+        else:
+            self._sock.settimeout(remaining)
+        return 0
+
+    cdef Py_ssize_t _recv_view(self, object view, Py_ssize_t size, Py_ssize_t limit=0) except -1:
+        cdef Py_ssize_t n
+        self._before_recv()
+        if limit:
+            n = self._recv_into(view, limit)
+        else:
+            n = self._recv_into(view)
+        if n < 0 or n > size:
+            raise ProtocolError(f"recv_into returned {n} for a {size}-byte buffer")
+        if n == 0:
+            self._peer_eof = True
+        return n
+
+    cdef Py_ssize_t _recv_buffer(self, Py_ssize_t limit=0) except -1:
+        """Receive into the free end of the buffer (at most limit bytes
+        when limit > 0 and the buffer is empty); 0 at EOF."""
+        cdef Py_ssize_t n
+        cdef object view
+        if self._pos == self._end:
+            self._pos = self._end = 0
+            if 0 < limit < self._cap:
+                n = self._recv_view(self._view, limit, limit)
+            else:
+                n = self._recv_view(self._view, self._cap)
+        else:
+            if self._pos:
+                memmove(self._buf, self._buf + self._pos, <size_t>(self._end - self._pos))
+                self._end -= self._pos
+                self._pos = 0
+            view = PyMemoryView_FromMemory(self._buf + self._end, self._cap - self._end, PyBUF_WRITE)
+            n = self._recv_view(view, self._cap - self._end)
+            if Py_REFCNT(view) > 1:
+                view.release()
+        self._end += n
+        return n
+
+    cdef Py_ssize_t _recv_direct(self, char *dst, Py_ssize_t size) except -1:
+        """Receive straight into the caller's memory; 0 at EOF."""
+        cdef Py_ssize_t n
+        cdef object view = PyMemoryView_FromMemory(dst, size, PyBUF_WRITE)
+        n = self._recv_view(view, size)
+        if Py_REFCNT(view) > 1:
+            # The socket kept a reference: cut it off from memory we don't own.
+            view.release()
+        return n
+
+    # ------------------------------------------------------------- the head
+
+    def read_head(self, request_was_head: bool = False) -> tuple:
+        """Read one response head: (version 10|11, status, reason, headers).
+
+        Interim 1xx responses other than 101 are skipped, at most
+        ``max_interim`` of them.  Resets the per-response state."""
+        try:
+            return self._read_head(request_was_head)
+        except BaseException:
+            self._failed = True
+            self._ended = True
+            raise
+
+    cdef tuple _read_head(self, bint request_was_head):
+        cdef long r
+        cdef int fr, will_close
+        cdef Py_ssize_t interim = 0, n
+        cdef const char *head
+        self._have_head = False
+        self._pend = 0
+        self._framing = POOL_FRAMING_NONE
+        self._will_close = False
+        self._remaining = 0
+        self._bytes_read = 0
+        self._complete = False
+        self._ended = True
+        self._started = self._end > self._pos
+        self._peer_eof = False
+        while True:
+            pool_head_init(&self._hp)
+            self._hp.max_head_size = self._max_head_size
+            self._hp.max_headers = self._max_headers
+            while True:
+                r = pool_parse_head(&self._hp, self._buf + self._pos,
+                                    <size_t>(self._end - self._pos), self._hdrs)
+                if r > 0:
+                    break
+                if r < 0:
+                    raise _wire_error(<int>r, _on_status_line(self._buf + self._pos, self._hp.error_off,
+                                                                   <size_t>(self._end - self._pos)))
+                if <size_t>(self._end - self._pos) > self._max_head_size:
+                    raise _wire_error(POOL_E_HEAD_TOO_LARGE)
+                if self._pos == 0 and self._end == self._cap:
+                    # Room for max_head_size + 1 bytes: enough to see a head
+                    # end or to know it is too large.
+                    n = self._cap * 2
+                    if <size_t>n > self._max_head_size + 1:
+                        n = <Py_ssize_t>(self._max_head_size + 1)
+                    self._set_buffer(n)
+                n = self._recv_buffer()
+                if n == 0:
+                    if self._started:
+                        raise ProtocolError("Connection broken: response head truncated")
+                    raise RemoteDisconnected("Remote end closed connection without response")
+                self._started = True
+            self._started = True
+            head = self._buf + self._pos
+            will_close = 0
+            fr = pool_body_framing(&self._hp, 1 if request_was_head else 0, &will_close)
+            if fr < 0:
+                raise _wire_error(fr)
+            if 100 <= self._hp.status < 200 and self._hp.status != 101:
+                self._pos += r
+                interim += 1
+                if interim > self._max_interim:
+                    raise TooManyInterimResponses(
+                        f"more than {self._max_interim} interim (1xx) responses")
+                continue
+            break
+        self._pos += r
+        self._have_head = True
+        self._framing = fr
+        self._will_close = will_close != 0
+        if fr == POOL_FRAMING_NONE:
+            self._complete = True
+            self._ended = True
+        else:
+            self._ended = False
+            if fr == POOL_FRAMING_LENGTH:
+                self._remaining = self._hp.content_length
+            elif fr == POOL_FRAMING_CHUNKED:
+                pool_chunked_init(&self._ch)
+                self._ch.max_line = self._max_chunk_line
+                self._ch.max_trailer_size = self._max_trailer_size
+                self._pend = 0
+        return (10 + self._hp.minor_version, self._hp.status,
+                _latin1(head + self._hp.reason_off, self._hp.reason_len),
+                _make_headers(head, self._hdrs, self._hp.num_headers))
+
+    # ------------------------------------------------------------- the body
+
+    cdef int _eof(self, Py_ssize_t got) except -1:
+        """The peer closed inside the body; got bytes came in this call."""
+        cdef object e
+        if self._framing == POOL_FRAMING_CLOSE:
+            self._complete = True
+            self._ended = True
+            return 0
+        if self._framing == POOL_FRAMING_LENGTH:
+            if not self.enforce_content_length:
+                self._ended = True
+                return 0
+            e = IncompleteRead(self._bytes_read + got, self._remaining)
+        else:
+            e = IncompleteRead(self._bytes_read + got,
+                               self._ch.remaining if self._ch.remaining else 1)
+        raise ProtocolError(f"Connection broken: {e!r}", e)
+
+    cdef Py_ssize_t _fill(self, char *dst, Py_ssize_t want, bint single) except -1:
+        """Move up to want body bytes to dst (NULL: discard them), fewer only
+        at the end of the body or, when single, once some came from the
+        buffer or from one recv.  Counts them in bytes_read."""
+        cdef Py_ssize_t got = 0, n, k, avail
+        cdef size_t consumed, doff, dlen
+        cdef int r
+        if self._ended:
+            return 0
+        if self._framing == POOL_FRAMING_LENGTH:
+            while got < want:
+                if self._remaining == 0:
+                    self._complete = self._ended = True
+                    break
+                avail = self._end - self._pos
+                if avail > 0:
+                    n = want - got
+                    if n > avail:
+                        n = avail
+                    if <uint64_t>n > self._remaining:
+                        n = <Py_ssize_t>self._remaining
+                    if dst != NULL:
+                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
+                    self._pos += n
+                    got += n
+                    self._remaining -= <uint64_t>n
+                    continue
+                if single and got > 0:
+                    break
+                n = want - got
+                if <uint64_t>n > self._remaining:
+                    n = <Py_ssize_t>self._remaining
+                if n < _DIRECT_MIN:
+                    k = self._recv_buffer()
+                elif dst == NULL:
+                    # Discarding: the buffer stands in for the caller's
+                    # memory, filled no further than the body goes.
+                    k = self._recv_buffer(n)
+                else:
+                    k = self._recv_direct(dst + got, n)
+                    got += k
+                    self._remaining -= <uint64_t>k
+                if k == 0:
+                    self._eof(got)
+                    break
+            if self._remaining == 0:
+                self._complete = self._ended = True
+        elif self._framing == POOL_FRAMING_CHUNKED:
+            while got < want:
+                if self._pend > 0:
+                    n = want - got
+                    if n > self._pend:
+                        n = self._pend
+                    if dst != NULL:
+                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
+                    self._pos += n
+                    self._pend -= n
+                    got += n
+                    continue
+                if self._ch.done:
+                    self._complete = self._ended = True
+                    break
+                avail = self._end - self._pos
+                if self._ch.remaining > 0:
+                    if avail > 0:
+                        n = want - got
+                        if n > avail:
+                            n = avail
+                        if <uint64_t>n > self._ch.remaining:
+                            n = <Py_ssize_t>self._ch.remaining
+                        if dst != NULL:
+                            memcpy(dst + got, self._buf + self._pos, <size_t>n)
+                        self._pos += n
+                        got += n
+                        pool_chunked_consumed_data(&self._ch, <uint64_t>n)
+                        continue
+                    if single and got > 0:
+                        break
+                    n = want - got
+                    if <uint64_t>n > self._ch.remaining:
+                        n = <Py_ssize_t>self._ch.remaining
+                    if n < _DIRECT_MIN:
+                        k = self._recv_buffer()
+                    elif dst == NULL:
+                        k = self._recv_buffer(n)
+                    else:
+                        k = self._recv_direct(dst + got, n)
+                        got += k
+                        pool_chunked_consumed_data(&self._ch, <uint64_t>k)
+                    if k == 0:
+                        self._eof(got)
+                    continue
+                if avail > 0:
+                    r = pool_chunked_feed(&self._ch, self._buf + self._pos, <size_t>avail,
+                                          &consumed, &doff, &dlen)
+                    if r == POOL_CHUNK_DATA:
+                        self._pos += <Py_ssize_t>doff
+                        self._pend = <Py_ssize_t>dlen
+                        continue
+                    if r == POOL_CHUNK_DONE:
+                        self._pos += <Py_ssize_t>consumed
+                        self._complete = self._ended = True
+                        break
+                    if r != POOL_NEED_MORE:
+                        raise _wire_error(r)
+                    self._pos += <Py_ssize_t>consumed
+                if single and got > 0:
+                    break
+                if self._recv_buffer() == 0:
+                    self._eof(got)
+        else:
+            # FRAMING_CLOSE: everything until the peer closes.
+            while got < want:
+                avail = self._end - self._pos
+                if avail > 0:
+                    n = want - got
+                    if n > avail:
+                        n = avail
+                    if dst != NULL:
+                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
+                    self._pos += n
+                    got += n
+                    continue
+                if single and got > 0:
+                    break
+                n = want - got
+                if dst != NULL and n >= _DIRECT_MIN:
+                    k = self._recv_direct(dst + got, n)
+                    got += k
+                else:
+                    k = self._recv_buffer()
+                if k == 0:
+                    self._eof(got)
+                    break
+        self._bytes_read += got
+        return got
+
+    cdef bint _at_end(self) noexcept:
+        """The body is over: complete, or a Content-Length body whose peer
+        closed with nothing left buffered."""
+        return self._complete or (self._peer_eof and self._pos == self._end
+                                  and self._framing == POOL_FRAMING_LENGTH)
+
+    cdef int _finish_chunked(self) except -1:
+        """Consume chunk framing (data CRLF, size lines, the last chunk and
+        trailers) up to the next chunk data or the end of the body."""
+        cdef size_t consumed, doff, dlen
+        cdef int r
+        while not self._ended and self._pend == 0 and self._ch.remaining == 0:
+            if self._ch.done:
+                self._complete = self._ended = True
+            elif self._end > self._pos:
+                r = pool_chunked_feed(&self._ch, self._buf + self._pos,
+                                      <size_t>(self._end - self._pos), &consumed, &doff, &dlen)
+                if r == POOL_CHUNK_DATA:
+                    self._pos += <Py_ssize_t>doff
+                    self._pend = <Py_ssize_t>dlen
+                elif r == POOL_CHUNK_DONE:
+                    self._pos += <Py_ssize_t>consumed
+                    self._complete = self._ended = True
+                elif r == POOL_NEED_MORE:
+                    self._pos += <Py_ssize_t>consumed
+                else:
+                    raise _wire_error(r)
+            elif self._recv_buffer() == 0:
+                self._eof(0)
+        return 0
+
+    cdef object _read_bytes(self, Py_ssize_t amt, bint single):
+        """A bytes object of up to amt body bytes (amt < 0: all of them),
+        allocated once at a bounded size and grown in place as data comes."""
+        cdef Py_ssize_t total, size, got = 0, n
+        cdef PyObject *out = NULL
+        cdef object result
+        if self._ended:
+            return _EMPTY_BYTES
+        if amt < 0:
+            total = PY_SSIZE_T_MAX
+        else:
+            total = amt
+        if self._framing == POOL_FRAMING_LENGTH and <uint64_t>total > self._remaining:
+            total = <Py_ssize_t>self._remaining
+        if single and amt < 0:
+            total = self._end - self._pos
+            if total < self._cap:
+                total = self._cap
+            if self._framing == POOL_FRAMING_LENGTH and <uint64_t>total > self._remaining:
+                total = <Py_ssize_t>self._remaining
+        if total == 0:
+            return _EMPTY_BYTES
+        size = total
+        if size > _FIRST_ALLOC:
+            size = _FIRST_ALLOC
+        if amt < 0 and not single and self._framing != POOL_FRAMING_LENGTH:
+            # Unknown length: start from what is buffered, at least 64 KiB.
+            size = self._end - self._pos
+            if size < 65536:
+                size = 65536
+            if size > _FIRST_ALLOC:
+                size = _FIRST_ALLOC
+        out = _new_bytes(NULL, size)
+        if out == NULL:
+            raise MemoryError()
+        try:
+            while True:
+                n = self._fill(_bytes_data(out) + got, size - got, single)
+                got += n
+                if single or got < size or got == total:
+                    break
+                n = size * 2 if size <= PY_SSIZE_T_MAX // 2 else PY_SSIZE_T_MAX
+                if n > total:
+                    n = total
+                if _PyBytes_Resize(&out, n) < 0:
+                    out = NULL
+                    raise MemoryError()
+                size = n
+            if got == 0:
+                return _EMPTY_BYTES
+            if got != size and _PyBytes_Resize(&out, got) < 0:
+                out = NULL
+                raise MemoryError()
+            result = <object>out
+            return result
+        finally:
+            Py_XDECREF(out)
+
+    def read(self, amt=-1) -> bytes:
+        """amt < 0 (or None): the rest of the body in one bytes object;
+        amt >= 0: up to amt bytes, fewer only at the end of the body; b"" at
+        the end."""
+        try:
+            return self._read_bytes(-1 if amt is None else amt, False)
+        except BaseException:
+            self._failed = True
+            raise
+
+    def read1(self, amt=-1) -> bytes:
+        """At most amt bytes (amt < 0 or None: any amount), waiting for at
+        most one recv that brings body data; b"" only at the end of the body."""
+        try:
+            return self._read_bytes(-1 if amt is None else amt, True)
+        except BaseException:
+            self._failed = True
+            raise
+
+    def readinto(self, buf) -> int:
+        """Fill the writable buffer until it is full or the body ends; return
+        the number of bytes written."""
+        cdef Py_buffer pb
+        PyObject_GetBuffer(buf, &pb, PyBUF_WRITABLE)
+        try:
+            return self._fill(<char *>pb.buf, pb.len, False)
+        except BaseException:
+            self._failed = True
+            raise
+        finally:
+            PyBuffer_Release(&pb)
+
+    def drain(self, max_bytes: int) -> bool:
+        """Read and discard up to max_bytes of body; True if the body ended."""
+        cdef Py_ssize_t left = max_bytes, n
+        cdef Py_ssize_t size = left if left < 65536 else 65536
+        # A scratch destination, as a caller's read would have: large reads
+        # land in it straight from the socket and never past the body's end,
+        # so bytes a server sends after the body stay visible to `reusable`.
+        cdef char *scratch = NULL
+        try:
+            while not self._at_end():
+                if left <= 0:
+                    if (self._framing == POOL_FRAMING_CHUNKED and not self._ended
+                            and self._pend == 0 and self._ch.remaining == 0):
+                        # Out of budget between chunks: the framing that
+                        # follows may be the end of the body; finish it.
+                        self._finish_chunked()
+                        continue
+                    break
+                if scratch == NULL:
+                    scratch = <char *>malloc(<size_t>size)
+                    if scratch == NULL:
+                        raise MemoryError()
+                n = self._fill(scratch, left if left < size else size, True)
+                if n == 0:
+                    break
+                left -= n
+            return self._at_end()
+        except BaseException:
+            self._failed = True
+            raise
+        finally:
+            free(scratch)
+
+    # ------------------------------------------------------ response state
+
+    @property
+    def framing(self) -> int:
+        """FRAMING_* of the current response."""
+        return self._framing
+
+    @property
+    def will_close(self) -> bool:
+        """The connection can't carry another response after this one."""
+        return self._will_close
+
+    @property
+    def length_remaining(self):
+        """LENGTH: body bytes still to come; NONE: 0; otherwise None."""
+        if self._framing == POOL_FRAMING_LENGTH:
+            return self._remaining
+        if self._framing == POOL_FRAMING_NONE and self._have_head:
+            return 0
+        return None
+
+    @property
+    def bytes_read(self) -> int:
+        """Body bytes of the current response handed out so far."""
+        return self._bytes_read
+
+    @property
+    def complete(self) -> bool:
+        """The body was read to its framed end."""
+        return self._complete
+
+    @property
+    def reusable(self) -> bool:
+        """The connection can carry the next response: this one is complete,
+        nothing asked for a close, no error was seen and no byte beyond this
+        response's end is buffered."""
+        return (self._have_head and self._complete and not self._will_close
+                and not self._failed and self._pos == self._end and self._pend == 0)
+
+    @property
+    def response_started(self) -> bool:
+        """A byte of the current response arrived."""
+        return self._started

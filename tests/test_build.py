@@ -1,0 +1,142 @@
+"""The build: the compiled wire core loads when it should, the twin when asked,
+and the C core compiles without a single warning.
+
+A default run (POOL_NO_EXTENSIONS unset) fails here if the extension silently
+didn't load, so the rest of the suite can't pass on the Python twin alone.
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+
+import pool
+import pool._wire
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CSRC = ROOT / "csrc"
+PURE = bool(os.environ.get("POOL_NO_EXTENSIONS"))
+
+CONTRACT = {
+    "DEFAULT_MAX_HEAD_SIZE": 65536,
+    "DEFAULT_MAX_HEADERS": 100,
+    "DEFAULT_MAX_CHUNK_LINE": 4096,
+    "DEFAULT_MAX_TRAILER_SIZE": 65536,
+    "DEFAULT_MAX_INTERIM": 32,
+    "FRAMING_NONE": 0,
+    "FRAMING_LENGTH": 1,
+    "FRAMING_CHUNKED": 2,
+    "FRAMING_CLOSE": 3,
+}
+CLASSES = {"HeadParser", "ChunkedDecoder", "Reader", "serialize_request"}
+
+
+def _run_python(code: str, **env: str) -> str:
+    full_env = {k: v for k, v in os.environ.items() if k != "POOL_NO_EXTENSIONS"}
+    full_env.update(env)
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), full_env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=full_env,
+        cwd=str(ROOT.parent),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.mark.skipif(PURE, reason="POOL_NO_EXTENSIONS is set")
+def test_default_run_uses_the_compiled_core():
+    import pool._wire_c as compiled
+
+    assert pool.HAS_EXTENSIONS is True
+    assert tuple(pool._wire.__all__) == tuple(compiled.__all__)
+    for name in compiled.__all__:
+        assert getattr(pool._wire, name) is getattr(compiled, name), name
+    assert pool._wire.Reader.__module__ == "pool._wire_c"
+
+
+def test_facade_exports_the_contract():
+    assert set(pool._wire.__all__) == set(CONTRACT) | CLASSES
+    for name, value in CONTRACT.items():
+        assert getattr(pool._wire, name) == value, name
+
+
+@pytest.mark.skipif(PURE, reason="POOL_NO_EXTENSIONS is set")
+def test_both_implementations_export_the_same_names():
+    import pool._wire_c as compiled
+    import pool._wire_py as twin
+
+    assert set(compiled.__all__) == set(twin.__all__)
+    for name in CONTRACT:
+        assert getattr(compiled, name) == getattr(twin, name), name
+
+
+def test_env_var_selects_the_twin():
+    out = _run_python(
+        "import pool, pool._wire as w; print(pool.HAS_EXTENSIONS, w.Reader.__module__)",
+        POOL_NO_EXTENSIONS="1",
+    )
+    assert out == "False pool._wire_py"
+
+
+@pytest.mark.skipif(PURE, reason="POOL_NO_EXTENSIONS is set")
+def test_unset_env_var_selects_the_compiled_core_in_a_fresh_process():
+    out = _run_python("import pool, pool._wire as w; print(pool.HAS_EXTENSIONS, w.Reader.__module__)")
+    assert out == "True pool._wire_c"
+
+
+def _cc():
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        pytest.skip("no C compiler")
+    return cc
+
+
+def test_c_core_compiles_without_warnings(tmp_path):
+    cc = _cc()
+    proc = subprocess.run(
+        [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-c", str(CSRC / "pool_http.c"),
+         "-o", str(tmp_path / "pool_http.o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+@pytest.mark.slow
+def test_cython_module_compiles_without_warnings(tmp_path, request):
+    """The C that Cython generates is held to the same -Wall -Wextra bar.
+
+    Several seconds of compiling: runs only when slow tests are asked for
+    (``-m slow``)."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("compiles the whole extension; run with -m slow")
+    cc = _cc()
+    cython = pytest.importorskip("Cython")
+    del cython
+    c_file = tmp_path / "_wire_c.c"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cython", "-3", "-I", str(CSRC), "--module-name", "pool._wire_c",
+         str(CSRC / "_wire_c.pyx"), "-o", str(c_file)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run(
+        [cc, "-O2", "-fPIC", "-Wall", "-Wextra", "-Werror", "-I", str(CSRC),
+         "-I", sysconfig.get_paths()["include"], "-c", str(c_file), "-o", str(tmp_path / "_wire_c.o")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
