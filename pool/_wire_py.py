@@ -693,8 +693,8 @@ class ChunkedDecoder:
 def _field_str(x: Any, what: str) -> str:
     if type(x) is str:
         return x
-    if isinstance(x, (bytes, bytearray, memoryview)):
-        return bytes(x).decode("latin-1")
+    if isinstance(x, bytes):
+        return x.decode("latin-1")
     if isinstance(x, str):
         return str(x)
     if what == "value" and isinstance(x, int):

@@ -392,7 +392,8 @@ def test_body_larger_than_first_allocation(wire, transport):
     with peer(transport, script) as sock:
         r = wire.Reader(sock)
         r.read_head()
-        assert r.read() == payload and r.reusable
+        # Not `reusable`: the next response may already be buffered behind it.
+        assert r.read() == payload and r.complete
         r.read_head()
         assert r.read(1000000) == payload[:1000000]
         assert r.read(1000000) == payload[1000000:1500000]
