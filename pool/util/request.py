@@ -49,13 +49,13 @@ def _available_encodings() -> str:
             encodings.append("br")
     else:
         encodings.append("br")
-    for zstd_module in ("zstandard", "backports.zstd"):
-        try:
-            __import__(zstd_module)
-        except ImportError:
-            continue
+    # zstd: the response layer decodes with the zstandard package only.
+    try:
+        import zstandard  # type: ignore[import-not-found] # noqa: F401
+    except ImportError:
+        pass
+    else:
         encodings.append("zstd")
-        break
     return ",".join(encodings)
 
 
