@@ -1,0 +1,959 @@
+"""One HTTP/1.1 connection to one origin: socket and TLS set-up, sending a
+request, and handing the response head to :class:`~pool.response.HTTPResponse`.
+
+Message syntax is RFC 9112 (request line §3, header fields §5, message body
+length §6, chunked transfer coding §7.1); TLS follows RFC 9110 §4.3.4 (the
+server's identity is checked against the host the request was meant for).
+
+Unlike urllib3 this module does not build on :mod:`http.client`: the request
+head is serialized in one call by the wire layer, and each socket gets one
+:class:`pool._wire.Reader` that parses response heads and frames bodies.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import select
+import socket
+import sys
+import time
+import typing
+import warnings
+# urllib3 exports http.client's base exception from here; pool raises its own
+# classes, but code that catches this name keeps working.
+from http.client import HTTPException as HTTPException
+from http.client import ResponseNotReady
+from socket import timeout as SocketTimeout
+
+from ._base_connection import _TYPE_BODY, ProxyConfig, _ResponseOptions  # noqa: F401
+from ._version import URLLIB3_API_VERSION
+from ._wire import Reader, serialize_request
+from .exceptions import (
+    ConnectTimeoutError,
+    InvalidBodyFraming,
+    LocationValueError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    SystemTimeWarning,
+)
+from .util import ssl_ as _ssl_util
+from .util.connection import create_connection
+from .util.request import SKIP_HEADER, SKIPPABLE_HEADERS, body_to_chunks
+from .util.ssl_match_hostname import CertificateError, match_hostname
+from .util.timeout import _DEFAULT_TIMEOUT, Timeout
+from .util.wait import wait_for_read
+
+try:  # Compiled with SSL?
+    import ssl
+
+    BaseSSLError = ssl.SSLError
+except (ImportError, AttributeError):  # pragma: no cover - every supported build has ssl
+    ssl = None  # type: ignore[assignment]
+
+    class BaseSSLError(BaseException):  # type: ignore[no-redef]
+        """Stand-in when the interpreter has no ssl module."""
+
+
+if typing.TYPE_CHECKING:
+    from .response import HTTPResponse
+    from .util.url import Url
+
+# Re-exported as urllib3 does, so ``except connection.BrokenPipeError`` works.
+ConnectionError = ConnectionError
+BrokenPipeError = BrokenPipeError
+
+log = logging.getLogger(__name__)
+
+#: Default port per scheme.
+port_by_scheme: dict[str, int] = {"http": 80, "https": 443}
+
+#: A clock before this date can't be right, and would make every certificate
+#: look not yet valid: warn (SystemTimeWarning) when connecting with TLS.
+RECENT_DATE = datetime.date(2025, 1, 1)
+
+_TYPE_SOCKET_OPTIONS = typing.List[typing.Tuple[int, int, typing.Union[int, bytes]]]
+
+# A request with one of these methods and no body gets no Content-Length
+# (RFC 9110 §8.6: a user agent SHOULD NOT send Content-Length when the
+# method does not define a meaning for content); other methods get
+# ``Content-Length: 0``, as urllib3 sends.
+_METHODS_NOT_EXPECTING_BODY = frozenset({"GET", "HEAD", "DELETE", "TRACE", "OPTIONS", "CONNECT"})
+
+# Bodies up to this size are joined to the head and go out in one sendall():
+# one syscall and usually one TCP segment, at the price of one copy.
+_COALESCE_LIMIT = 65536
+
+# Host names never contain these; refusing them here keeps a crafted host from
+# reaching getaddrinfo() or the Host header.
+_BAD_HOST_CHARS = frozenset(chr(c) for c in range(0x21)) | {"\x7f", "/", "?", "#", "@"}
+
+
+def _get_default_user_agent() -> str:
+    # The same value urllib3 sends, so servers that key on it see no change.
+    return f"python-urllib3/{URLLIB3_API_VERSION}"
+
+
+_DEFAULT_USER_AGENT = _get_default_user_agent()
+
+
+def _host_header_value(host: str, port: int, default_port: int) -> str:
+    # RFC 9112 §3.2: Host is the authority; IPv6 literals keep their brackets
+    # and the port is left out when it is the scheme's default.
+    try:
+        host.encode("ascii")
+    except UnicodeEncodeError:
+        host = host.encode("idna").decode("ascii")
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    if port == default_port:
+        return host
+    return f"{host}:{port}"
+
+
+class HTTPConnection:
+    """One HTTP/1.1 connection, opened lazily on the first request.
+
+    Keyword parameters, as urllib3's:
+
+    - ``timeout``: seconds for connect and each socket operation (``None``:
+      wait forever; default: :func:`socket.getdefaulttimeout`).
+    - ``source_address``: ``(host, port)`` to bind the local end to.
+    - ``socket_options``: ``setsockopt`` triples applied before connect;
+      defaults to :attr:`default_socket_options` (TCP_NODELAY on). Pass ``[]``
+      to set none.
+    - ``blocksize``: bytes read from a file-like body per send.
+    """
+
+    default_port: typing.ClassVar[int] = port_by_scheme["http"]
+
+    #: Disable Nagle's algorithm: a request head is one small write that must
+    #: not wait for an ACK.
+    default_socket_options: typing.ClassVar[_TYPE_SOCKET_OPTIONS] = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+    #: Whether this connection verifies the host's certificate.
+    is_verified: bool = False
+
+    #: Whether the proxy's certificate was verified (None: no proxy connected).
+    proxy_is_verified: bool | None = None
+
+    # Pool bookkeeping. _pool is the pool the connection is checked out
+    # from; _checked_out is True while out, False once returned, None for a
+    # connection no pool has handed out yet.
+    _pool: typing.Any = None
+    _checked_out: bool | None = None
+    _generation: int = 0
+    _last_used: float = 0.0
+    _created_at: float = 0.0
+    _sock_timeout: typing.Any = _DEFAULT_TIMEOUT
+    _resp_retries: typing.Any = None
+    # The caller sent "Connection: close": don't reuse after this response.
+    _close_requested: bool = False
+    # A response head was read on this socket since the last request.
+    _in_response: bool = False
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        *,
+        timeout: typing.Any = _DEFAULT_TIMEOUT,
+        source_address: tuple[str, int] | None = None,
+        blocksize: int = 16384,
+        socket_options: None | _TYPE_SOCKET_OPTIONS = default_socket_options,
+        proxy: Url | None = None,
+        proxy_config: ProxyConfig | None = None,
+    ) -> None:
+        if port is None:
+            host, port = self._split_host_port(host)
+        self.host = host
+        if isinstance(port, str) and port.isdigit() and port.isascii():
+            port = int(port)  # http.client accepted "8080" too
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise LocationValueError(f"Port out of range 0-65535: {port!r}")
+        self.port = port
+        self.timeout = Timeout.resolve_default_timeout(timeout)
+        self.source_address = source_address
+        self.blocksize = blocksize
+        self.socket_options = socket_options
+        self.proxy = proxy
+        self.proxy_config = proxy_config
+        self.sock: typing.Any = None
+        self._reader: typing.Any = None
+        self._poller: typing.Any = None
+        self._response_options: tuple[typing.Any, ...] | None = None
+        self._pending_head: tuple[str, str, list[typing.Any]] | None = None
+        self._has_connected_to_proxy = False
+        self._tunnel_host: str | None = None
+        self._tunnel_port: int | None = None
+        self._tunnel_scheme: str | None = None
+        self._tunnel_headers: typing.Mapping[str, str] | None = None
+        # The three headers urllib3 adds to every request, serialized by the
+        # wire layer together with the caller's; computed once per connection.
+        self._host_header = _host_header_value(self.host, self.port, self.default_port)
+        self._base_headers = (
+            ("Host", self._host_header),
+            ("Accept-Encoding", "identity"),
+            ("User-Agent", _DEFAULT_USER_AGENT),
+        )
+
+    def _split_host_port(self, host: str) -> tuple[str, int]:
+        # http.client accepts "host:port" when no port is given; so do we.
+        i = host.rfind(":")
+        j = host.rfind("]")
+        if i > j:
+            digits = host[i + 1 :]
+            if not digits:
+                return host[:i], self.default_port
+            if not digits.isdigit():
+                raise LocationValueError(f"Invalid port: {digits!r}")
+            host, port = host[:i], int(digits)
+        else:
+            port = self.default_port
+        if host and host[0] == "[" and host[-1] == "]":
+            host = host[1:-1]
+        return host, port
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}(host={self.host!r}, port={self.port!r})"
+
+    def __repr__(self) -> str:
+        return f"<{self} at {id(self):#x}>"
+
+    @property
+    def host(self) -> str:
+        """The host name without a trailing dot (certificates and Host headers
+        never carry it); DNS resolution still uses the name as given."""
+        return self._dns_host.rstrip(".")
+
+    @host.setter
+    def host(self, value: str) -> None:
+        if not isinstance(value, str) or not value or any(c in _BAD_HOST_CHARS for c in value):
+            raise LocationValueError(f"Invalid host: {value!r}")
+        self._dns_host = value
+
+    # ------------------------------------------------------------ set-up
+
+    def _new_conn(self) -> socket.socket:
+        """Open the TCP connection and apply the socket options.
+
+        Maps failures to urllib3's exceptions: :class:`NameResolutionError`,
+        :class:`ConnectTimeoutError`, :class:`NewConnectionError`.
+        """
+        try:
+            sock = create_connection(
+                (self._dns_host, self.port),
+                self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
+            )
+        except socket.gaierror as e:
+            raise NameResolutionError(self.host, self, e) from e
+        except SocketTimeout as e:
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+            ) from e
+        except OSError as e:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {e}") from e
+        sys.audit("http.client.connect", self, self.host, self.port)
+        return sock
+
+    def _attach(self, sock: typing.Any) -> None:
+        # One Reader per socket, kept for the socket's life: its buffer is
+        # reused for every response on this connection.
+        self.sock = sock
+        self._sock_timeout = self.timeout
+        # For the pool's max_connection_age / idle_timeout knobs.
+        self._created_at = self._last_used = time.monotonic()
+        self._reader = Reader(sock)
+        try:
+            poller = select.poll()
+            poller.register(sock, select.POLLIN | select.POLLPRI)
+        except (AttributeError, OSError, ValueError):  # pragma: no cover - no poll() on this platform
+            poller = None
+        self._poller = poller
+
+    def connect(self) -> None:
+        """Open the connection now (normally done by the first request)."""
+        if self._tunnel_host is not None:
+            raise NotImplementedError("CONNECT tunnels (ProxyManager) are not supported yet")
+        self._attach(self._new_conn())
+        self._has_connected_to_proxy = bool(self.proxy)
+        if self._has_connected_to_proxy:
+            self.proxy_is_verified = False
+
+    def set_tunnel(
+        self,
+        host: str,
+        port: int | None = None,
+        headers: typing.Mapping[str, str] | None = None,
+        scheme: str = "http",
+    ) -> None:
+        """Record a CONNECT tunnel target (proxy support is not implemented yet)."""
+        if scheme not in ("http", "https"):
+            raise ValueError(f"Invalid proxy scheme for tunneling: {scheme!r}, must be either 'http' or 'https'")
+        self._tunnel_host = host
+        self._tunnel_port = port
+        self._tunnel_headers = headers
+        self._tunnel_scheme = scheme
+
+    @property
+    def is_closed(self) -> bool:
+        """True before the first connect and after :meth:`close`."""
+        return self.sock is None
+
+    @property
+    def is_connected(self) -> bool:
+        """True when the socket is open and the peer has sent nothing unasked
+        (no EOF, no stray bytes): the connection can carry a request."""
+        if self.sock is None:
+            return False
+        return not self._peer_spoke()
+
+    def _peer_spoke(self) -> bool:
+        # Between responses an idle keep-alive connection must be silent: a
+        # readable socket means EOF (the server closed it) or unsolicited
+        # bytes, and either way it can't carry the next request.
+        poller = self._poller
+        if poller is not None:
+            return bool(poller.poll(0))
+        return wait_for_read(self.sock, timeout=0.0)  # pragma: no cover
+
+    @property
+    def has_connected_to_proxy(self) -> bool:
+        """Whether the connection reached its proxy."""
+        return self._has_connected_to_proxy
+
+    @property
+    def proxy_is_forwarding(self) -> bool:
+        """True if a forwarding (non-CONNECT) proxy is configured."""
+        return bool(self.proxy) and self._tunnel_host is None
+
+    @property
+    def proxy_is_tunneling(self) -> bool:
+        """True if a CONNECT tunnel is configured."""
+        return self._tunnel_host is not None
+
+    def close(self) -> None:
+        """Close the socket; the connection may be opened again later."""
+        sock = self.sock
+        self.sock = None
+        self._reader = None
+        self._poller = None
+        self.is_verified = False
+        self.proxy_is_verified = None
+        self._has_connected_to_proxy = False
+        self._response_options = None
+        self._sock_timeout = _DEFAULT_TIMEOUT
+        self._close_requested = False
+        self._in_response = False
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:  # pragma: no cover - close() of a dead socket
+                pass
+
+    # ------------------------------------------------------------ request
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: _TYPE_BODY | None = None,
+        headers: typing.Mapping[str, str] | None = None,
+        *,
+        chunked: bool = False,
+        preload_content: bool = True,
+        decode_content: bool = True,
+        enforce_content_length: bool = True,
+    ) -> None:
+        """Send one request: the head (with Host, Accept-Encoding: identity,
+        User-Agent and framing headers added as urllib3 adds them) and the body.
+
+        ``body`` may be bytes, str (sent as UTF-8), a file-like object or an
+        iterable of bytes/str; bodies of unknown length go out chunked (RFC
+        9112 §7.1). A caller-set Content-Length or Transfer-Encoding that
+        disagrees with the body raises :class:`InvalidBodyFraming` before
+        anything is sent; a bad method, target or header raises the wire
+        layer's :class:`InvalidRequest` subclasses, also before sending.
+        """
+        if body is None and not headers and not chunked:
+            # The common case: no body, no caller headers. One tuple of
+            # prebuilt pairs, serialized in one call.
+            if method in _METHODS_NOT_EXPECTING_BODY or method.upper() in _METHODS_NOT_EXPECTING_BODY:
+                pairs: typing.Any = self._base_headers
+            else:
+                pairs = (*self._base_headers[:2], ("Content-Length", "0"), self._base_headers[2])
+            data = serialize_request(method, url, pairs)
+            chunks = None
+        else:
+            data, chunks, chunked = self._prepare(method, url, body, headers, chunked)
+
+        self._response_options = (method, url, preload_content, decode_content, enforce_content_length)
+        sock = self.sock
+        if sock is not None and self._in_response:
+            self._in_response = False
+            if not self._reader.reusable:
+                # The last response on this socket wasn't read to its end, or
+                # ended the connection: its leftover bytes must never be read
+                # as this request's response. Start over on a new socket.
+                self.close()
+                self._response_options = (method, url, preload_content, decode_content, enforce_content_length)
+                sock = None
+        if sock is None:
+            self.connect()
+            sock = self.sock
+        elif self._sock_timeout != self.timeout:
+            sock.settimeout(self.timeout)
+            self._sock_timeout = self.timeout
+        if chunks is None:
+            sock.sendall(data)
+        else:
+            self._send_body(sock, data, chunks, chunked)
+
+    def _prepare(
+        self,
+        method: str,
+        url: str,
+        body: typing.Any,
+        headers: typing.Mapping[str, str] | None,
+        chunked: bool,
+    ) -> tuple[bytes, typing.Any, bool]:
+        # Works out the framing (RFC 9112 §6.2/§6.3 from the sender's side)
+        # and serializes the head; returns (head, body chunks or None, chunked).
+        if headers is None:
+            headers = {}
+        keys: dict[str, str] = {}
+        for name in headers:
+            lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+            keys[lname] = name
+
+        # The body as sendable chunks, and its length when known up front.
+        if body is None:
+            chunks: typing.Any = None
+            content_length = None if method.upper() in _METHODS_NOT_EXPECTING_BODY else 0
+        elif isinstance(body, bytes):
+            chunks, content_length = (body,), len(body)
+        elif isinstance(body, str):
+            b = body.encode("utf-8")
+            chunks, content_length = (b,), len(b)
+        else:
+            cl = body_to_chunks(body, method=method, blocksize=self.blocksize)
+            chunks, content_length = cl.chunks, cl.content_length
+
+        framing: list[tuple[str, str]] = []
+        declared_length: int | None = None
+        has_cl = "content-length" in keys
+        has_te = "transfer-encoding" in keys
+        if "connection" in keys:
+            value = headers[keys["connection"]]
+            value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            # RFC 9112 §9.6: after sending "close" the client must not send
+            # another request on this connection.
+            if "close" in (t.strip().lower() for t in value.split(",")):
+                self._close_requested = True
+        if has_cl and (has_te or chunked):
+            raise InvalidBodyFraming(
+                "Content-Length and Transfer-Encoding (or chunked=True) together make the body length ambiguous"
+            )
+        if has_te or chunked:
+            if has_te:
+                te = headers[keys["transfer-encoding"]]
+                te = te.decode("latin-1") if isinstance(te, bytes) else str(te)
+                codings = [c.strip().lower() for c in te.split(",") if c.strip()]
+                # RFC 9112 §6.1: chunked must be the final coding of a request.
+                if not codings or codings[-1] != "chunked" or codings.count("chunked") != 1:
+                    raise InvalidBodyFraming(
+                        f"Transfer-Encoding {te!r} must end with 'chunked', the only framing pool sends"
+                    )
+            else:
+                framing.append(("Transfer-Encoding", "chunked"))
+            chunked = True
+        elif has_cl:
+            raw = headers[keys["content-length"]]
+            raw = raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+            if not raw.isdigit() or not raw.isascii():
+                raise InvalidBodyFraming(f"Content-Length must be a decimal number, got {raw!r}")
+            declared_length = int(raw)
+            if content_length is not None and declared_length != content_length:
+                raise InvalidBodyFraming(
+                    f"Content-Length {declared_length} disagrees with the body's {content_length} bytes"
+                )
+            if chunks is None and declared_length != 0:
+                raise InvalidBodyFraming(f"Content-Length {declared_length} given without a body")
+        elif content_length is None:
+            if chunks is not None:
+                chunked = True
+                framing.append(("Transfer-Encoding", "chunked"))
+        else:
+            framing.append(("Content-Length", str(content_length)))
+
+        pairs: list[typing.Any] = []
+        if "host" not in keys:
+            pairs.append(self._base_headers[0])
+        if "accept-encoding" not in keys:
+            pairs.append(self._base_headers[1])
+        pairs.extend(framing)
+        if "user-agent" not in keys:
+            pairs.append(self._base_headers[2])
+        for name, value in headers.items():
+            if isinstance(value, str) and value == SKIP_HEADER:
+                lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+                if lname not in SKIPPABLE_HEADERS:
+                    allowed = "', '".join(h.title() for h in sorted(SKIPPABLE_HEADERS))
+                    raise ValueError(f"urllib3.util.SKIP_HEADER only supports '{allowed}'")
+                continue
+            pairs.append((name, value))
+        head = serialize_request(method, url, pairs)
+
+        if chunks is not None and declared_length is not None and content_length is None:
+            chunks = _LengthChecked(chunks, declared_length)
+        if isinstance(chunks, tuple) and len(chunks) == 1:
+            only = chunks[0]
+            if len(only) <= _COALESCE_LIMIT:
+                if chunked:
+                    head = b"".join((head, b"%x\r\n" % len(only), only, b"\r\n0\r\n\r\n")) if only else head + b"0\r\n\r\n"
+                else:
+                    head = head + bytes(only)
+                return head, None, False
+        if chunks is None and chunked:
+            return head + b"0\r\n\r\n", None, False
+        return head, chunks, chunked
+
+    def _send_body(self, sock: typing.Any, head: bytes, chunks: typing.Iterable[typing.Any], chunked: bool) -> None:
+        sock.sendall(head)
+        for chunk in chunks:
+            # An empty chunk would end a chunked body early (RFC 9112 §7.1).
+            if not chunk:
+                continue
+            if isinstance(chunk, str):
+                chunk = chunk.encode("utf-8")
+            if chunked:
+                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            else:
+                sock.sendall(chunk)
+        if chunked:
+            sock.sendall(b"0\r\n\r\n")
+
+    # http.client's step-by-step API, for code written against it. The head
+    # is still validated and serialized in one call, by endheaders().
+
+    def putrequest(self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False) -> None:
+        """Start a request head (http.client style); Host and
+        Accept-Encoding: identity are added unless skipped."""
+        pairs: list[typing.Any] = []
+        if not skip_host:
+            pairs.append(self._base_headers[0])
+        if not skip_accept_encoding:
+            pairs.append(self._base_headers[1])
+        self._pending_head = (method, url, pairs)
+        self._response_options = (method, url, True, True, True)
+
+    def putheader(self, header: str | bytes, *values: typing.Any) -> None:
+        """Add a header to the head started by :meth:`putrequest`; several
+        values are joined as http.client joins them."""
+        pending = self._pending_head
+        if pending is None:
+            raise ProtocolError("putheader() called before putrequest()")
+        if any(isinstance(v, str) and v == SKIP_HEADER for v in values):
+            lname = (header.decode("latin-1") if isinstance(header, bytes) else header).lower()
+            if lname not in SKIPPABLE_HEADERS:
+                allowed = "', '".join(h.title() for h in sorted(SKIPPABLE_HEADERS))
+                raise ValueError(f"urllib3.util.SKIP_HEADER only supports '{allowed}'")
+            return
+        parts = [v.encode("latin-1") if isinstance(v, str) else str(v).encode() if isinstance(v, int) else v for v in values]
+        # One field line: obs-fold (http.client's choice) is not valid in a
+        # request, so several values are combined as RFC 9110 §5.3 allows.
+        pending[2].append((header, b", ".join(parts) if len(parts) != 1 else parts[0]))
+
+    def endheaders(self, message_body: bytes | None = None, *, encode_chunked: bool = False) -> None:
+        """Serialize and send the head (and ``message_body``, if given)."""
+        pending = self._pending_head
+        if pending is None:
+            raise ProtocolError("endheaders() called before putrequest()")
+        self._pending_head = None
+        method, url, pairs = pending
+        data = serialize_request(method, url, pairs)
+        if message_body:
+            if encode_chunked:
+                message_body = b"%x\r\n%b\r\n0\r\n\r\n" % (len(message_body), message_body)
+            data += message_body
+        self.send(data)
+
+    def send(self, data: bytes) -> None:
+        """Send raw bytes on the connection, connecting first if needed."""
+        if self.sock is None:
+            self.connect()
+        elif self._sock_timeout != self.timeout:
+            self.sock.settimeout(self.timeout)
+            self._sock_timeout = self.timeout
+        self.sock.sendall(data)
+
+    def request_chunked(
+        self,
+        method: str,
+        url: str,
+        body: _TYPE_BODY | None = None,
+        headers: typing.Mapping[str, str] | None = None,
+    ) -> None:
+        """Deprecated alias of ``request(..., chunked=True)``."""
+        warnings.warn(
+            "HTTPConnection.request_chunked() is deprecated and will be removed "
+            "in urllib3 v3.0. Instead use HTTPConnection.request(..., chunked=True).",
+            category=FutureWarning,
+            stacklevel=2,
+        )
+        self.request(method, url, body=body, headers=headers, chunked=True)
+
+    def getresponse(self) -> HTTPResponse:
+        """Read the response head and return an :class:`HTTPResponse` whose
+        body is read from this connection's Reader.
+
+        Raises :class:`http.client.ResponseNotReady` when no request is pending.
+        """
+        opts = self._response_options
+        if opts is None:
+            raise ResponseNotReady()
+        self._response_options = None
+        self._in_response = True
+        if self._sock_timeout != self.timeout:
+            self.sock.settimeout(self.timeout)
+            self._sock_timeout = self.timeout
+        method, url, preload_content, decode_content, enforce_content_length = opts
+        reader = self._reader
+        if reader.enforce_content_length is not enforce_content_length:
+            reader.enforce_content_length = enforce_content_length
+        version, status, reason, headers = reader.read_head(
+            method == "HEAD" or (method != "GET" and method.upper() == "HEAD")
+        )
+        if _HTTPResponse is None:
+            _bind_late()
+        return _HTTPResponse(
+            body=reader,
+            headers=_HTTPHeaderDict._from_wire(headers),
+            status=status,
+            version=version,
+            version_string="HTTP/1.1" if version == 11 else "HTTP/1.0",
+            reason=reason,
+            preload_content=preload_content,
+            decode_content=decode_content,
+            connection=self,
+            request_method=method,
+            request_url=url,
+            enforce_content_length=enforce_content_length,
+            retries=self._resp_retries,
+            pool=self._pool,
+        )
+
+
+class _LengthChecked:
+    """Wraps a body of unknown length that the caller declared with
+    Content-Length, and refuses to send more or fewer bytes than declared:
+    a mismatch would desynchronise the connection (RFC 9112 §6.3)."""
+
+    def __init__(self, chunks: typing.Iterable[typing.Any], declared: int) -> None:
+        self._chunks = chunks
+        self._declared = declared
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        sent = 0
+        for chunk in self._chunks:
+            if isinstance(chunk, str):
+                chunk = chunk.encode("utf-8")
+            sent += len(chunk)
+            if sent > self._declared:
+                raise InvalidBodyFraming(f"The body is longer than its Content-Length {self._declared}")
+            yield chunk
+        if sent != self._declared:
+            raise InvalidBodyFraming(f"The body ended after {sent} of its Content-Length {self._declared} bytes")
+
+
+class HTTPSConnection(HTTPConnection):
+    """An :class:`HTTPConnection` over TLS.
+
+    Certificates are verified by default (``cert_reqs`` CERT_REQUIRED) against
+    ``ca_certs``/``ca_cert_dir``/``ca_cert_data`` or, when none is given,
+    certifi's bundle if installed, else the system store. The host name is
+    checked against ``assert_hostname`` or the host (SNI is sent for names,
+    not for IP addresses); ``assert_fingerprint`` pins the certificate
+    instead. ``cert_file``/``key_file``/``key_password`` present a client
+    certificate. TLS failures raise :class:`ssl.SSLError` (or
+    :class:`~pool.util.ssl_match_hostname.CertificateError`), which the pool
+    turns into :class:`~pool.exceptions.SSLError`.
+    """
+
+    default_port = port_by_scheme["https"]  # type: ignore[misc]
+
+    cert_reqs: int | str | None = None
+    ca_certs: str | None = None
+    ca_cert_dir: str | None = None
+    ca_cert_data: None | str | bytes = None
+    ssl_version: int | str | None = None
+    ssl_minimum_version: int | None = None
+    ssl_maximum_version: int | None = None
+    assert_fingerprint: str | None = None
+
+    def __init__(
+        self,
+        host: str,
+        port: int | None = None,
+        *,
+        timeout: typing.Any = _DEFAULT_TIMEOUT,
+        source_address: tuple[str, int] | None = None,
+        blocksize: int = 16384,
+        socket_options: None | _TYPE_SOCKET_OPTIONS = HTTPConnection.default_socket_options,
+        proxy: Url | None = None,
+        proxy_config: ProxyConfig | None = None,
+        cert_reqs: int | str | None = None,
+        assert_hostname: None | str | typing.Literal[False] = None,
+        assert_fingerprint: str | None = None,
+        server_hostname: str | None = None,
+        ssl_context: typing.Any = None,
+        ca_certs: str | None = None,
+        ca_cert_dir: str | None = None,
+        ca_cert_data: None | str | bytes = None,
+        ssl_minimum_version: int | None = None,
+        ssl_maximum_version: int | None = None,
+        ssl_version: int | str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+        key_password: str | None = None,
+    ) -> None:
+        super().__init__(
+            host,
+            port=port,
+            timeout=timeout,
+            source_address=source_address,
+            blocksize=blocksize,
+            socket_options=socket_options,
+            proxy=proxy,
+            proxy_config=proxy_config,
+        )
+        self.key_file = key_file
+        self.cert_file = cert_file
+        self.key_password = key_password
+        self.ssl_context = ssl_context
+        self.server_hostname = server_hostname
+        self.assert_hostname = assert_hostname
+        self.assert_fingerprint = assert_fingerprint
+        self.ssl_version = ssl_version
+        self.ssl_minimum_version = ssl_minimum_version
+        self.ssl_maximum_version = ssl_maximum_version
+        self.ca_certs = ca_certs and os.path.expanduser(ca_certs)
+        self.ca_cert_dir = ca_cert_dir and os.path.expanduser(ca_cert_dir)
+        self.ca_cert_data = ca_cert_data
+        # cert_reqs depends on ssl_context, so it is worked out last.
+        if cert_reqs is None:
+            if self.ssl_context is not None:
+                cert_reqs = self.ssl_context.verify_mode
+            else:
+                cert_reqs = _ssl_util.resolve_cert_reqs(None)
+        self.cert_reqs = cert_reqs
+
+    def set_cert(
+        self,
+        key_file: str | None = None,
+        cert_file: str | None = None,
+        cert_reqs: int | str | None = None,
+        key_password: str | None = None,
+        ca_certs: str | None = None,
+        assert_hostname: None | str | typing.Literal[False] = None,
+        assert_fingerprint: str | None = None,
+        ca_cert_dir: str | None = None,
+        ca_cert_data: None | str | bytes = None,
+    ) -> None:
+        """Deprecated: pass these to the constructor instead."""
+        warnings.warn(
+            "HTTPSConnection.set_cert() is deprecated and will be removed "
+            "in urllib3 v3.0. Instead provide the parameters to the "
+            "HTTPSConnection constructor.",
+            category=FutureWarning,
+            stacklevel=2,
+        )
+        if cert_reqs is None:
+            cert_reqs = self.ssl_context.verify_mode if self.ssl_context is not None else _ssl_util.resolve_cert_reqs(None)
+        self.key_file = key_file
+        self.cert_file = cert_file
+        self.cert_reqs = cert_reqs
+        self.key_password = key_password
+        self.assert_hostname = assert_hostname
+        self.assert_fingerprint = assert_fingerprint
+        self.ca_certs = ca_certs and os.path.expanduser(ca_certs)
+        self.ca_cert_dir = ca_cert_dir and os.path.expanduser(ca_cert_dir)
+        self.ca_cert_data = ca_cert_data
+
+    def connect(self) -> None:
+        """Open the TCP connection and complete the TLS handshake."""
+        if self._tunnel_host is not None:
+            raise NotImplementedError("CONNECT tunnels (ProxyManager) are not supported yet")
+        sock = self._new_conn()
+        server_hostname = self.server_hostname if self.server_hostname is not None else self.host
+        if datetime.date.today() < RECENT_DATE:
+            warnings.warn(
+                f"System time is way off (before {RECENT_DATE}). This will probably lead to SSL verification errors",
+                SystemTimeWarning,
+            )
+        try:
+            tls_sock, verified = _ssl_wrap_socket_and_match_hostname(
+                sock,
+                cert_reqs=self.cert_reqs,
+                ssl_version=self.ssl_version,
+                ssl_minimum_version=self.ssl_minimum_version,
+                ssl_maximum_version=self.ssl_maximum_version,
+                ca_certs=self.ca_certs,
+                ca_cert_dir=self.ca_cert_dir,
+                ca_cert_data=self.ca_cert_data,
+                cert_file=self.cert_file,
+                key_file=self.key_file,
+                key_password=self.key_password,
+                server_hostname=server_hostname.rstrip("."),
+                ssl_context=self.ssl_context,
+                assert_hostname=self.assert_hostname,
+                assert_fingerprint=self.assert_fingerprint,
+            )
+        except BaseException:
+            sock.close()
+            raise
+        self._attach(tls_sock)
+        # A forwarding proxy sees the plaintext: never call that verified.
+        self.is_verified = False if self.proxy_is_forwarding else verified
+        self._has_connected_to_proxy = bool(self.proxy)
+        if self._has_connected_to_proxy and self.proxy_is_verified is None:
+            self.proxy_is_verified = verified
+
+
+def _load_default_trust(context: typing.Any) -> None:
+    # certifi's bundle when installed (what most users of urllib3 get through
+    # requests), else the operating system's store.
+    try:
+        import certifi
+    except ImportError:
+        context.load_default_certs()
+    else:
+        context.load_verify_locations(cafile=certifi.where())
+
+
+def _ssl_wrap_socket_and_match_hostname(
+    sock: socket.socket,
+    *,
+    cert_reqs: None | str | int,
+    ssl_version: None | str | int,
+    ssl_minimum_version: int | None,
+    ssl_maximum_version: int | None,
+    cert_file: str | None,
+    key_file: str | None,
+    key_password: str | None,
+    ca_certs: str | None,
+    ca_cert_dir: str | None,
+    ca_cert_data: None | str | bytes,
+    assert_hostname: None | str | typing.Literal[False],
+    assert_fingerprint: str | None,
+    server_hostname: str | None,
+    ssl_context: typing.Any,
+) -> tuple[typing.Any, bool]:
+    """Build (or adopt) the SSLContext, wrap the socket, and check the peer's
+    identity: by fingerprint, by an asserted host name, or by OpenSSL's own
+    host name check. Returns (TLS socket, verified)."""
+    default_context = ssl_context is None
+    if default_context:
+        context = _ssl_util.create_urllib3_context(
+            ssl_version=_ssl_util.resolve_ssl_version(ssl_version),
+            ssl_minimum_version=ssl_minimum_version,
+            ssl_maximum_version=ssl_maximum_version,
+            cert_reqs=_ssl_util.resolve_cert_reqs(cert_reqs),
+        )
+    else:
+        context = ssl_context
+    context.verify_mode = _ssl_util.resolve_cert_reqs(cert_reqs)
+
+    # OpenSSL checks the SNI name itself; a fingerprint or a different
+    # asserted name is checked here after the handshake instead.
+    if assert_fingerprint or assert_hostname or assert_hostname is False:
+        context.check_hostname = False
+
+    if not ca_certs and not ca_cert_dir and not ca_cert_data and default_context:
+        _load_default_trust(context)
+
+    # Scoped IPv6 literals and bracketed forms are not valid SNI names.
+    if server_hostname is not None:
+        normalized = server_hostname.strip("[]")
+        if "%" in normalized:
+            normalized = normalized[: normalized.rfind("%")]
+        if _ssl_util.is_ipaddress(normalized):
+            server_hostname = normalized
+
+    tls_sock = _ssl_util.ssl_wrap_socket(
+        sock=sock,
+        keyfile=key_file,
+        certfile=cert_file,
+        key_password=key_password,
+        ca_certs=ca_certs,
+        ca_cert_dir=ca_cert_dir,
+        ca_cert_data=ca_cert_data,
+        server_hostname=server_hostname,
+        ssl_context=context,
+    )
+    try:
+        if assert_fingerprint:
+            _ssl_util.assert_fingerprint(tls_sock.getpeercert(binary_form=True), assert_fingerprint)
+        elif context.verify_mode != ssl.CERT_NONE and not context.check_hostname and assert_hostname is not False:
+            cert = tls_sock.getpeercert()
+            _match_hostname(cert, typing.cast(str, assert_hostname or server_hostname), default_context, context)
+        return tls_sock, context.verify_mode == ssl.CERT_REQUIRED or bool(assert_fingerprint)
+    except BaseException:
+        tls_sock.close()
+        raise
+
+
+def _match_hostname(cert: typing.Any, hostname: str, default_context: bool, context: typing.Any) -> None:
+    stripped = hostname.strip("[]")
+    if _ssl_util.is_ipaddress(stripped):
+        hostname = stripped
+    # Our own context never falls back to commonName (RFC 6125 §6.4.4);
+    # a caller's context decides for itself.
+    common_name = False if default_context else bool(getattr(context, "hostname_checks_common_name", False))
+    try:
+        match_hostname(cert, hostname, common_name)
+    except CertificateError as e:
+        log.warning("Certificate did not match expected hostname: %s. Certificate: %s", hostname, cert)
+        e._peer_cert = cert  # type: ignore[attr-defined]
+        raise
+
+
+def _wrap_proxy_error(err: Exception, proxy_scheme: str | None) -> ProxyError:
+    """Wrap an error met while reaching a proxy in :class:`ProxyError`."""
+    new_err = ProxyError("Unable to connect to proxy", err)
+    new_err.__cause__ = err
+    return new_err
+
+
+class DummyConnection:
+    """Used to detect a failed ConnectionCls import."""
+
+
+VerifiedHTTPSConnection = HTTPSConnection
+
+
+def _url_from_connection(conn: HTTPConnection, path: str | None = None) -> str:
+    """The URL of a connection and path, for logs and tests."""
+    from .util.url import Url
+
+    scheme = "https" if isinstance(conn, HTTPSConnection) else "http"
+    return Url(scheme=scheme, host=conn.host, port=conn.port, path=path).url
+
+
+# Bound lazily: pool.response imports this module.
+_HTTPResponse: typing.Any = None
+_HTTPHeaderDict: typing.Any = None
+
+
+def _bind_late() -> None:
+    global _HTTPResponse, _HTTPHeaderDict
+    from ._collections import HTTPHeaderDict
+    from .response import HTTPResponse
+
+    _HTTPResponse = HTTPResponse
+    _HTTPHeaderDict = HTTPHeaderDict

@@ -1,0 +1,505 @@
+"""PoolManager: one connection pool per origin (and per set of connection
+settings), kept in an LRU, and redirects followed across hosts.
+
+An origin is scheme, host and port (RFC 6454 §4; scheme and host compare
+case-insensitively, RFC 3986 §6.2.2.1). Redirects follow RFC 9110 §15.4; the
+Location reference is resolved against the request URL (RFC 3986 §5).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import typing
+import warnings
+from types import TracebackType
+from urllib.parse import urljoin
+
+from ._collections import HTTPHeaderDict, RecentlyUsedContainer
+from ._request_methods import RequestMethods
+from .connection import ProxyConfig
+from .connectionpool import _REDIRECT_STATUSES, HTTPConnectionPool, HTTPSConnectionPool, port_by_scheme
+from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, URLSchemeUnknown
+from .util.request import set_file_position
+from .util.retry import Retry
+from .util.timeout import Timeout
+from .util.url import Url, parse_url
+
+if typing.TYPE_CHECKING:
+    import ssl
+
+    from .response import BaseHTTPResponse
+
+__all__ = ["PoolManager", "ProxyManager", "proxy_from_url"]
+
+log = logging.getLogger(__name__)
+
+SSL_KEYWORDS = (
+    "key_file",
+    "cert_file",
+    "cert_reqs",
+    "ca_certs",
+    "ca_cert_data",
+    "ssl_version",
+    "ssl_minimum_version",
+    "ssl_maximum_version",
+    "ca_cert_dir",
+    "ssl_context",
+    "key_password",
+    "server_hostname",
+)
+# Default value for `blocksize`, as urllib3.
+_DEFAULT_BLOCKSIZE = 16384
+
+# How many (scheme, host, port) -> PoolKey results each manager remembers.
+_KEY_CACHE_MAX = 256
+
+# Tries of a request whose pool was evicted (and closed) by another thread
+# before the request could use it; each try looks the pool up again.
+_CLOSED_POOL_ATTEMPTS = 3
+
+
+class PoolKey(typing.NamedTuple):
+    """Every keyword argument that could affect a pool or its connections.
+    Two requests share a pool only if their keys are equal.
+
+    Custom key schemes should include these fields at a minimum.
+    """
+
+    key_scheme: str
+    key_host: str
+    key_port: int | None
+    key_timeout: Timeout | float | int | None
+    key_retries: Retry | bool | int | None
+    key_block: bool | None
+    key_source_address: tuple[str, int] | None
+    key_key_file: str | None
+    key_key_password: str | None
+    key_cert_file: str | None
+    key_cert_reqs: str | None
+    key_ca_certs: str | None
+    key_ca_cert_data: str | bytes | None
+    key_ssl_version: int | str | None
+    key_ssl_minimum_version: ssl.TLSVersion | None
+    key_ssl_maximum_version: ssl.TLSVersion | None
+    key_ca_cert_dir: str | None
+    key_ssl_context: ssl.SSLContext | None
+    key_maxsize: int | None
+    key_headers: frozenset[tuple[str, str]] | None
+    key__proxy: Url | None
+    key__proxy_headers: frozenset[tuple[str, str]] | None
+    key__proxy_config: ProxyConfig | None
+    key_socket_options: typing.Any
+    key__socks_options: frozenset[tuple[str, str]] | None
+    key_assert_hostname: bool | str | None
+    key_assert_fingerprint: str | None
+    key_server_hostname: str | None
+    key_blocksize: int | None
+    # pool's own pool knobs; defaulted so keys built with urllib3's fields
+    # alone still construct.
+    key_idle_timeout: float | None = None
+    key_max_connection_age: float | None = None
+
+
+def _default_key_normalizer(key_class: type[PoolKey], request_context: dict[str, typing.Any]) -> PoolKey:
+    """Create a pool key out of a request context dictionary.
+
+    Scheme and host are lower-cased (RFC 3986 §6.2.2.1); dict-valued entries
+    become frozensets and socket options a tuple so the key is hashable.
+
+    :param key_class: The class to use when constructing the key (a
+        namedtuple with ``key_scheme`` and ``key_host`` at a minimum).
+    :param request_context: The context for a request (pool keyword
+        arguments plus ``scheme``, ``host`` and ``port``).
+    """
+    context = request_context.copy()
+    context["scheme"] = context["scheme"].lower()
+    context["host"] = context["host"].lower()
+
+    for key in ("headers", "_proxy_headers", "_socks_options"):
+        if key in context and context[key] is not None:
+            context[key] = frozenset(context[key].items())
+
+    socket_opts = context.get("socket_options")
+    if socket_opts is not None:
+        context["socket_options"] = tuple(socket_opts)
+
+    # namedtuple fields can't start with "_": prefix every name with "key_".
+    for key in list(context.keys()):
+        context["key_" + key] = context.pop(key)
+
+    for field in key_class._fields:
+        if field not in context:
+            context[field] = None
+
+    if context.get("key_blocksize") is None:
+        context["key_blocksize"] = _DEFAULT_BLOCKSIZE
+
+    return key_class(**context)
+
+
+#: Maps a scheme to the callable that makes its pool keys. Each PoolManager
+#: copies it, so it can be changed globally here or per instance.
+key_fn_by_scheme = {
+    "http": functools.partial(_default_key_normalizer, PoolKey),
+    "https": functools.partial(_default_key_normalizer, PoolKey),
+}
+
+pool_classes_by_scheme = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
+
+
+def _close_pool(pool: HTTPConnectionPool) -> None:
+    # Evicted or cleared: idle connections close now, those still serving a
+    # response close when it is done.
+    pool.close()
+
+
+class PoolManager(RequestMethods):
+    """Allows for arbitrary requests while transparently keeping track of
+    necessary connection pools for you.
+
+    :param num_pools: Number of connection pools to cache before discarding
+        the least recently used pool (closing its idle connections; requests
+        in flight on it complete normally).
+    :param headers: Headers to include with all requests, unless other
+        headers are given explicitly.
+    :param \\**connection_pool_kw: Additional parameters are used to create
+        fresh :class:`~pool.connectionpool.ConnectionPool` instances.
+
+    Example:
+
+    .. code-block:: python
+
+        import pool
+
+        http = pool.PoolManager(num_pools=2)
+        resp1 = http.request("GET", "https://example.com/")
+        resp2 = http.request("GET", "https://example.com/mail")
+        resp3 = http.request("GET", "https://example.org/")
+        print(len(http.pools))  # 2
+    """
+
+    proxy: Url | None = None
+    proxy_config: ProxyConfig | None = None
+
+    def __init__(
+        self,
+        num_pools: int = 10,
+        headers: typing.Mapping[str, str] | None = None,
+        **connection_pool_kw: typing.Any,
+    ) -> None:
+        super().__init__(headers)
+        # Pools get redirect=False from urlopen(); normalising an int here
+        # keeps redirect handling with the manager, as urllib3 does.
+        if "retries" in connection_pool_kw:
+            retries = connection_pool_kw["retries"]
+            if not isinstance(retries, Retry):
+                retries = Retry.from_int(retries)
+                connection_pool_kw = connection_pool_kw.copy()
+                connection_pool_kw["retries"] = retries
+        self.connection_pool_kw = connection_pool_kw
+
+        self.pools: RecentlyUsedContainer[PoolKey, HTTPConnectionPool]
+        self.pools = RecentlyUsedContainer(num_pools, dispose_func=_close_pool)
+
+        self.pool_classes_by_scheme = pool_classes_by_scheme
+        self.key_fn_by_scheme = key_fn_by_scheme.copy()
+        # (scheme, host, port) -> PoolKey for requests without pool_kwargs,
+        # valid while connection_pool_kw (compared with a shallow copy) and
+        # key_fn_by_scheme are unchanged.
+        self._key_cache: dict[tuple[typing.Any, ...], PoolKey] = {}
+        self._key_cache_basis: tuple[typing.Any, ...] = ()
+
+    def __enter__(self) -> PoolManager:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> typing.Literal[False]:
+        self.clear()
+        return False
+
+    def _new_pool(
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        request_context: dict[str, typing.Any] | None = None,
+    ) -> HTTPConnectionPool:
+        """Create a new pool for scheme, host and port, with the keyword
+        arguments in ``request_context`` (default: ``connection_pool_kw``).
+        Meant to be overridden for customization."""
+        pool_cls: type[HTTPConnectionPool] = self.pool_classes_by_scheme[scheme]
+        if request_context is None:
+            request_context = self.connection_pool_kw.copy()
+        if request_context.get("blocksize") is None:
+            request_context["blocksize"] = _DEFAULT_BLOCKSIZE
+        for key in ("scheme", "host", "port"):
+            request_context.pop(key, None)
+        if scheme == "http":
+            for kw in SSL_KEYWORDS:
+                request_context.pop(kw, None)
+        return pool_cls(host, port, **request_context)
+
+    def clear(self) -> None:
+        """Empty our store of pools and direct them all to close.
+
+        In-flight requests are not affected, but their connections are closed
+        instead of reused when they complete.
+        """
+        self.pools.clear()
+        self._key_cache.clear()
+
+    def stats(self) -> dict[str, int]:
+        """The sum of :meth:`HTTPConnectionPool.stats` over the pools this
+        manager holds now (evicted pools no longer count), plus ``pools``."""
+        with self.pools.lock:
+            current = list(self.pools._container.values())
+        total: dict[str, int] = {}
+        for p in current:
+            for name, value in p.stats().items():
+                total[name] = total.get(name, 0) + value
+        total["pools"] = len(current)
+        return total
+
+    def connection_from_host(
+        self,
+        host: str | None,
+        port: int | None = None,
+        scheme: str | None = "http",
+        pool_kwargs: dict[str, typing.Any] | None = None,
+    ) -> HTTPConnectionPool:
+        """Get a pool for host, port and scheme (port defaults from the
+        scheme); ``pool_kwargs`` are merged over ``connection_pool_kw`` when a
+        new pool has to be made."""
+        if not host:
+            raise LocationValueError("No host specified.")
+        request_context = self._merge_pool_kwargs(pool_kwargs)
+        request_context["scheme"] = scheme or "http"
+        if not port:
+            port = port_by_scheme.get(request_context["scheme"].lower(), 80)
+        request_context["port"] = port
+        request_context["host"] = host
+        return self.connection_from_context(request_context)
+
+    def connection_from_context(self, request_context: dict[str, typing.Any]) -> HTTPConnectionPool:
+        """Get a pool for a request context, which must have a ``scheme``
+        known to ``key_fn_by_scheme``."""
+        if "strict" in request_context:
+            warnings.warn(
+                "The 'strict' parameter is no longer needed on Python 3+. This will raise an error in urllib3 v3.0.",
+                FutureWarning,
+            )
+            request_context.pop("strict")
+        scheme = request_context["scheme"].lower()
+        pool_key_constructor = self.key_fn_by_scheme.get(scheme)
+        if not pool_key_constructor:
+            raise URLSchemeUnknown(scheme)
+        pool_key = pool_key_constructor(request_context)
+        return self.connection_from_pool_key(pool_key, request_context=request_context)
+
+    def connection_from_pool_key(self, pool_key: PoolKey, request_context: dict[str, typing.Any]) -> HTTPConnectionPool:
+        """Get (or make) the pool for ``pool_key``."""
+        with self.pools.lock:
+            pool = self.pools.get(pool_key)
+            if pool:
+                return pool
+            scheme = request_context["scheme"]
+            host = request_context["host"]
+            port = request_context["port"]
+            pool = self._new_pool(scheme, host, port, request_context=request_context)
+            self.pools[pool_key] = pool
+        return pool
+
+    def connection_from_url(self, url: str, pool_kwargs: dict[str, typing.Any] | None = None) -> HTTPConnectionPool:
+        """Like :func:`pool.connectionpool.connection_from_url`, from this
+        manager's pools; ``pool_kwargs`` are used only if a new pool is made."""
+        u = parse_url(url)
+        return self.connection_from_host(u.host, port=u.port, scheme=u.scheme, pool_kwargs=pool_kwargs)
+
+    def _merge_pool_kwargs(self, override: dict[str, typing.Any] | None) -> dict[str, typing.Any]:
+        """Merge ``override`` over ``connection_pool_kw`` into a new dict;
+        keys whose override is None are removed."""
+        base_pool_kwargs = self.connection_pool_kw.copy()
+        if override:
+            for key, value in override.items():
+                if value is None:
+                    try:
+                        del base_pool_kwargs[key]
+                    except KeyError:
+                        pass
+                else:
+                    base_pool_kwargs[key] = value
+        return base_pool_kwargs
+
+    def _proxy_requires_url_absolute_form(self, parsed_url: Url) -> bool:
+        """Whether requests through the proxy need the absolute URL."""
+        if self.proxy is None:
+            return False
+        from .util.proxy import connection_requires_http_tunnel
+
+        return not connection_requires_http_tunnel(self.proxy, self.proxy_config, parsed_url.scheme)
+
+    def _pool_for(self, u: Url) -> HTTPConnectionPool:
+        # The hot path of connection_from_host(): same result, but the PoolKey
+        # for a (scheme, host, port) is computed once while the settings stay
+        # the same. Subclasses that override how pools are found get the
+        # documented slow path.
+        if type(self).connection_from_host is not PoolManager.connection_from_host or type(
+            self
+        ).connection_from_context is not PoolManager.connection_from_context:
+            return self.connection_from_host(u.host, port=u.port, scheme=u.scheme)
+        cache_key = (u.scheme, u.host, u.port)
+        key = self._key_cache.get(cache_key)
+        basis = self._key_cache_basis
+        if key is not None and basis[1] is self.key_fn_by_scheme and basis[0] == self.connection_pool_kw:
+            try:
+                return self.pools[key]
+            except KeyError:
+                pass
+        pool = self.connection_from_host(u.host, port=u.port, scheme=u.scheme)
+        # Remember the key the slow path used (rebuilt the same way).
+        if u.host:
+            scheme = u.scheme or "http"
+            ctx = self.connection_pool_kw.copy()
+            ctx["scheme"] = scheme
+            ctx["port"] = u.port or port_by_scheme.get(scheme.lower(), 80)
+            ctx["host"] = u.host
+            fn = self.key_fn_by_scheme.get(scheme.lower())
+            if fn is not None:
+                kw = self.connection_pool_kw
+                if (
+                    not basis
+                    or basis[0] != kw
+                    or basis[1] is not self.key_fn_by_scheme
+                    or len(self._key_cache) >= _KEY_CACHE_MAX
+                ):
+                    # New settings (or a full cache): the old keys are void.
+                    self._key_cache.clear()
+                    self._key_cache_basis = (kw.copy(), self.key_fn_by_scheme)
+                self._key_cache[cache_key] = fn(ctx)
+        return pool
+
+    def urlopen(  # type: ignore[override]
+        self, method: str, url: str, redirect: bool = True, **kw: typing.Any
+    ) -> BaseHTTPResponse:
+        """Same as :meth:`HTTPConnectionPool.urlopen`, but ``url`` must be
+        absolute: it picks the pool, sends only the request target, and
+        follows redirects across hosts (stripping
+        ``Retry.remove_headers_on_redirect`` headers when the host changes,
+        refusing schemes other than http and https)."""
+        u = parse_url(url)
+
+        if u.scheme is None:
+            warnings.warn(
+                "URLs without a scheme (ie 'https://') are deprecated and will raise an error "
+                "in urllib3 v3.0. To avoid this FutureWarning ensure all URLs "
+                "start with 'https://' or 'http://'. Read more in this issue: "
+                "https://github.com/urllib3/urllib3/issues/2920",
+                category=FutureWarning,
+                stacklevel=2,
+            )
+
+        conn = self._pool_for(u)
+
+        # Record where a file-like body starts, so that a 307/308 sends the
+        # same bytes again (urllib3 forgets this across its own recursion).
+        body_pos = kw.get("body_pos")
+        if body_pos is None and "body" in kw:
+            body = kw["body"]
+            if body is not None and not isinstance(body, (bytes, str)):
+                body_pos = set_file_position(body, None)
+
+        kw["assert_same_host"] = False
+        kw["redirect"] = False
+        if "headers" not in kw:
+            kw["headers"] = self.headers
+
+        target = url if self.proxy is not None and self._proxy_requires_url_absolute_form(u) else u.request_uri
+        for attempt in range(_CLOSED_POOL_ATTEMPTS):
+            try:
+                response = conn.urlopen(method, target, **kw)
+                break
+            except ClosedPoolError:
+                # Another thread evicted this pool between lookup and use.
+                # Nothing was sent (the pool refuses before taking a
+                # connection), so look the pool up again and go on.
+                if attempt == _CLOSED_POOL_ATTEMPTS - 1:
+                    raise
+                conn = self._pool_for(u)
+
+        if not redirect or response.status not in _REDIRECT_STATUSES:
+            return response
+        redirect_location = response.get_redirect_location()
+        if not redirect_location:
+            return response
+
+        # Support relative URLs for redirecting.
+        redirect_location = urljoin(url, redirect_location)
+
+        if response.status == 303:
+            # RFC 9110 §15.4.4: the follow-up is a GET, and the body (and the
+            # headers that described it) are dropped.
+            method = "GET"
+            kw["body"] = None
+            kw.pop("body_pos", None)
+            kw["headers"] = HTTPHeaderDict(kw["headers"])._prepare_for_method_change()
+
+        retries = kw.get("retries", response.retries)
+        if not isinstance(retries, Retry):
+            retries = Retry.from_int(retries, redirect=redirect)
+
+        # Strip headers marked as unsafe to forward to another host.
+        if retries.remove_headers_on_redirect and not conn.is_same_host(redirect_location):
+            new_headers = kw["headers"].copy()
+            for header in kw["headers"]:
+                if header.lower() in retries.remove_headers_on_redirect:
+                    new_headers.pop(header, None)
+            kw["headers"] = new_headers
+
+        try:
+            retries = retries.increment(method, url, response=response, _pool=conn)
+        except MaxRetryError:
+            if retries.raise_on_redirect:
+                response.drain_conn()
+                raise
+            return response
+
+        kw["retries"] = retries
+        kw["redirect"] = redirect
+        if body_pos is not None and kw.get("body") is not None:
+            kw["body_pos"] = body_pos
+
+        log.info("Redirecting %s -> %s", url, redirect_location)
+
+        response.drain_conn()
+        return self.urlopen(method, redirect_location, **kw)
+
+
+class ProxyManager(PoolManager):
+    """Behaves like :class:`PoolManager`, but sends all requests through a
+    proxy. **Not implemented yet in pool**: constructing one raises
+    :class:`NotImplementedError`.
+    """
+
+    def __init__(
+        self,
+        proxy_url: str,
+        num_pools: int = 10,
+        headers: typing.Mapping[str, str] | None = None,
+        proxy_headers: typing.Mapping[str, str] | None = None,
+        proxy_ssl_context: ssl.SSLContext | None = None,
+        use_forwarding_for_https: bool = False,
+        proxy_assert_hostname: None | str | typing.Literal[False] = None,
+        proxy_assert_fingerprint: str | None = None,
+        **connection_pool_kw: typing.Any,
+    ) -> None:
+        raise NotImplementedError("pool does not support proxies yet: ProxyManager is not implemented")
+
+
+def proxy_from_url(url: str, **kw: typing.Any) -> ProxyManager:
+    """Shortcut for ``ProxyManager(proxy_url=url, **kw)`` (not implemented yet)."""
+    return ProxyManager(proxy_url=url, **kw)
