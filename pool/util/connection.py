@@ -76,7 +76,7 @@ def create_connection(
             sock = socket.socket(family, socktype, proto)
             _set_socket_options(sock, socket_options)
             if timeout is not _DEFAULT_TIMEOUT:
-                sock.settimeout(timeout)  # type: ignore[arg-type]
+                sock.settimeout(timeout)
             if source_address:
                 sock.bind(source_address)
             sock.connect(sockaddr)

@@ -7,7 +7,7 @@ import typing
 from .url import Url
 
 if typing.TYPE_CHECKING:  # pragma: no cover
-    from ..connection import ProxyConfig
+    from .._base_connection import ProxyConfig
 
 __all__ = ["connection_requires_http_tunnel"]
 

@@ -39,10 +39,10 @@ def _available_encodings() -> str:
     # deflate always; br and zstd when a decoder module is importable.
     encodings = ["gzip", "deflate"]
     try:
-        import brotlicffi  # type: ignore[import-not-found] # noqa: F401
+        import brotlicffi  # noqa: F401
     except ImportError:
         try:
-            import brotli  # type: ignore[import-not-found] # noqa: F401
+            import brotli  # noqa: F401
         except ImportError:
             pass
         else:
@@ -51,7 +51,7 @@ def _available_encodings() -> str:
         encodings.append("br")
     # zstd: the response layer decodes with the zstandard package only.
     try:
-        import zstandard  # type: ignore[import-not-found] # noqa: F401
+        import zstandard  # noqa: F401
     except ImportError:
         pass
     else:

@@ -31,7 +31,7 @@ def is_fp_closed(obj: object) -> bool:
     except AttributeError:
         pass
     try:
-        return obj.fp is None  # type: ignore[attr-defined,no-any-return]
+        return obj.fp is None  # type: ignore[attr-defined]
     except AttributeError:
         pass
     raise ValueError("Unable to determine whether fp is closed.")

@@ -107,18 +107,21 @@ try:
     del _name
 
     try:
-        from .ssltransport import SSLTransport  # type: ignore[assignment,no-redef]
+        from .ssltransport import SSLTransport  # type: ignore[assignment]
     except ImportError:
         SSLTransport = None
 except ImportError:  # pragma: no cover - Python built without ssl
-    OP_NO_COMPRESSION = 0x20000  # type: ignore[assignment]
-    OP_NO_TICKET = 0x4000  # type: ignore[assignment]
-    OP_NO_SSLv2 = 0x1000000  # type: ignore[assignment]
-    OP_NO_SSLv3 = 0x2000000  # type: ignore[assignment]
-    PROTOCOL_SSLv23 = PROTOCOL_TLS = 2  # type: ignore[assignment]
-    PROTOCOL_TLS_CLIENT = 16  # type: ignore[assignment]
-    VERIFY_X509_PARTIAL_CHAIN = 0x80000  # type: ignore[assignment]
-    VERIFY_X509_STRICT = 0x20  # type: ignore[assignment]
+    # Stand-ins at run time only: type checkers see the ssl module, whose
+    # stubs declare these constants Final.
+    if not typing.TYPE_CHECKING:
+        OP_NO_COMPRESSION = 0x20000
+        OP_NO_TICKET = 0x4000
+        OP_NO_SSLv2 = 0x1000000
+        OP_NO_SSLv3 = 0x2000000
+        PROTOCOL_SSLv23 = PROTOCOL_TLS = 2
+        PROTOCOL_TLS_CLIENT = 16
+        VERIFY_X509_PARTIAL_CHAIN = 0x80000
+        VERIFY_X509_STRICT = 0x20
     HAS_SNI = False
 
 

@@ -81,7 +81,7 @@ class Timeout:
     @staticmethod
     def resolve_default_timeout(timeout: _TYPE_TIMEOUT) -> float | None:
         """Replace the default sentinel by :func:`socket.getdefaulttimeout`."""
-        return getdefaulttimeout() if timeout is _DEFAULT_TIMEOUT else timeout  # type: ignore[return-value]
+        return getdefaulttimeout() if timeout is _DEFAULT_TIMEOUT else timeout
 
     @classmethod
     def _validate_timeout(cls, value: _TYPE_TIMEOUT, name: str) -> _TYPE_TIMEOUT:
@@ -93,8 +93,8 @@ class Timeout:
         if isinstance(value, bool):
             raise ValueError("Timeout cannot be a boolean value. It must be an int, float or None.")
         try:
-            float(value)  # type: ignore[arg-type]
-            positive = value > 0  # type: ignore[operator]
+            float(value)
+            positive = value > 0
         except (TypeError, ValueError):
             raise ValueError(f"Timeout value {name} was {value}, but it must be an int, float or None.") from None
         if not positive:
@@ -153,7 +153,7 @@ class Timeout:
         """
         if self.total is None or self.total is _DEFAULT_TIMEOUT or self._start_connect is None:
             return None
-        return self._start_connect + self.total  # type: ignore[operator]
+        return self._start_connect + self.total
 
     @property
     def connect_timeout(self) -> _TYPE_TIMEOUT:
@@ -180,7 +180,7 @@ class Timeout:
             if read is not None and read is not _DEFAULT_TIMEOUT:
                 if self._start_connect is None:
                     # Not connected yet: urllib3 answers with the read limit.
-                    return read  # type: ignore[return-value]
-                return max(0, min(total - self.get_connect_duration(), read))  # type: ignore[operator]
-            return max(0, total - self.get_connect_duration())  # type: ignore[operator]
+                    return read
+                return max(0, min(total - self.get_connect_duration(), read))
+            return max(0, total - self.get_connect_duration())
         return self.resolve_default_timeout(read)

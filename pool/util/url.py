@@ -34,6 +34,10 @@ _NORMALIZABLE_SCHEMES = ("http", "https", None)
 # Cached URL strings.  Enough for the hosts and paths of a busy client; an
 # adversary feeding unique URLs only recycles the entries.
 _PARSE_CACHE_SIZE = 1024
+# Longer URLs are parsed every time instead: a server sending redirects with
+# 60 KiB Locations must not make the cache hold 1024 of them (tens of MiB)
+# for the life of the process.  Real URLs are far shorter.
+_CACHE_MAX_URL_LENGTH = 2048
 
 # A URL "has a scheme" if it starts with one followed by ':' (or is a path);
 # anything else ("example.com:80/x") is read as an authority.  '.' is left
@@ -104,10 +108,15 @@ _BAD_HOST_CHAR_RE = re.compile(r"[\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028
 
 _TARGET_RE = re.compile(r"(/[^?#]*)(?:\?([^#]*))?(?:#.*)?\Z", re.DOTALL)
 
-try:  # IDNA 2008 (UTS #46-free, strict), as urllib3 uses it when installed.
-    import idna as _idna
+# IDNA 2008 (UTS #46-free, strict), as urllib3 uses it when installed.  Typed
+# as Any so the module type-checks the same with or without idna around.
+_idna: typing.Any = None
+try:
+    import idna as _idna_module
 except ImportError:  # pragma: no cover - depends on the environment
-    _idna = None  # type: ignore[assignment]
+    pass
+else:
+    _idna = _idna_module
 
 
 class _UrlFields(typing.NamedTuple):
@@ -261,7 +270,8 @@ def _idna_encode(label: str) -> bytes:
         return label.lower().encode("ascii")
     try:
         if _idna is not None:
-            return _idna.encode(label.lower(), strict=True, std3_rules=True)  # type: ignore[no-any-return]
+            encoded: bytes = _idna.encode(label.lower(), strict=True, std3_rules=True)
+            return encoded
         # Without the idna package, the standard library's IDNA 2003 codec.
         return label.lower().encode("idna")
     except (UnicodeError, ValueError) as e:
@@ -393,6 +403,6 @@ def parse_url(url: str) -> Url:
     """
     if not url:
         return Url()
-    if type(url) is str:
+    if type(url) is str and len(url) <= _CACHE_MAX_URL_LENGTH:
         return _parse_url_cached(url)
     return _parse_url(url)
