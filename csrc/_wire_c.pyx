@@ -11,10 +11,12 @@ objects once per response, and is the one place where C status codes become
 """
 
 cimport cython
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
+from cpython.dict cimport PyDict_GetItem
+from cpython.list cimport PyList_GET_ITEM
 from cpython.buffer cimport (PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_WRITE,
                              PyBuffer_Release, PyObject_GetBuffer)
 from cpython.bytes cimport (PyBytes_AS_STRING, PyBytes_CheckExact,
@@ -52,6 +54,41 @@ cdef extern from "Python.h":
     Py_ssize_t PY_SSIZE_T_MAX
 
 
+# A large body lands in fresh memory, and on Linux faulting it in 4 KiB pages
+# costs more than the copy from the socket; asking for transparent huge pages
+# (as NumPy does for large arrays) cuts the faults 512-fold where the system
+# allows them, and is a no-op elsewhere.
+cdef extern from *:
+    """
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #include <unistd.h>
+    #endif
+    /* The advice covers whole pages, from the one p starts in to the one
+     * p + n ends in: then a large block's mapping stays one region, which
+     * realloc can still grow in place (mremap fails across regions).  The
+     * advice is a hint and changes no byte, so the few bytes of the first
+     * and last page that are not the block's are unharmed. */
+    static void pool_advise_huge(char *p, Py_ssize_t n)
+    {
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        long page = sysconf(_SC_PAGESIZE);
+        uintptr_t mask, a, b;
+        if (n < ((Py_ssize_t)4 << 20) || page <= 0 || (page & (page - 1)) != 0)
+            return;
+        mask = (uintptr_t)page - 1;
+        a = (uintptr_t)p & ~mask;
+        b = ((uintptr_t)p + (uintptr_t)n + mask) & ~mask;
+        (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
+    #else
+        (void)p;
+        (void)n;
+    #endif
+    }
+    """
+    void pool_advise_huge(char *p, Py_ssize_t n) noexcept nogil
+
+
 __all__ = [
     "DEFAULT_MAX_HEAD_SIZE",
     "DEFAULT_MAX_HEADERS",
@@ -85,8 +122,16 @@ cdef Py_ssize_t _FIRST_ALLOC = 8 * 1024 * 1024
 # syscall may then serve many small reads, and bytes a server wrongly sends
 # after a body are seen, so the connection isn't reused); at or above it,
 # straight into the caller's memory, never past the body's end, saving a copy.
-# The same number as the Python twin's, so both receive alike.
+# What counts is the size of the whole read, not what is left of it, so reads
+# line up with the stream after one that started with buffered bytes.
+# The same number and rule as the Python twin's, so both receive alike.
 cdef Py_ssize_t _DIRECT_MIN = 16384
+# A read of at least this much of a chunked body grows the connection buffer
+# to this size (kept for the connection's life): receiving in large blocks
+# and copying the chunk data out costs far less than two system calls per
+# chunk.  Chunk data is received straight into the caller's memory only when
+# the rest of the chunk is at least a buffer long.  The Python twin does the same.
+cdef Py_ssize_t _BIG_BUFFER = 256 * 1024
 
 cdef object _monotonic = time.monotonic
 cdef str _EMPTY_STR = ""
@@ -185,6 +230,140 @@ cdef inline str _latin1(const char *p, size_t n):
     if n == 0:
         return _EMPTY_STR
     return PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
+
+
+# The same names lower-cased: the keys of a header dict.
+cdef tuple _common_low = tuple([sys.intern(s.lower()) for s in _COMMON_NAMES])
+
+
+cdef inline Py_ssize_t _common_index(const char *p, size_t n) noexcept:
+    cdef Py_ssize_t i
+    for i in range(_n_common):
+        if _common_len[i] == n and memcmp(_common_ptr[i], p, n) == 0:
+            return i
+    return -1
+
+
+# Header names seen lately, by a hash of their bytes: a name that comes
+# again (most of a server's names come in every response) is the same two
+# str objects, as sent and lower-cased, without decoding.  Bounded: one
+# entry per slot, names up to _NAME_MAX bytes; a collision replaces.
+cdef enum:
+    _NAME_SLOTS = 512          # a power of two
+    _NAME_MAX = 64
+    _VALUE_MAX = 64
+cdef list _name_cache = [None] * _NAME_SLOTS
+
+
+@cython.final
+cdef class _NameEntry:
+    """One cached name, and the last value seen with it: servers repeat most
+    values too (Server, Content-Type, Connection, ...), and a repeated value
+    is then the same str again.  Values up to _VALUE_MAX bytes are kept."""
+    cdef bytes raw
+    cdef object name
+    cdef object low
+    cdef object value
+    cdef size_t value_len
+    cdef char value_raw[_VALUE_MAX]
+
+
+cdef inline object _entry_value(_NameEntry e, const char *v, size_t n):
+    """The value str for these bytes, from the entry when they repeat."""
+    if e.value is not None and e.value_len == n and memcmp(e.value_raw, v, n) == 0:
+        return e.value
+    value = _latin1(v, n)
+    if n <= _VALUE_MAX:
+        memcpy(e.value_raw, v, n)
+        e.value_len = n
+        e.value = value
+    return value
+
+
+cdef inline size_t _name_slot(const char *p, size_t n) noexcept:
+    """FNV-1a over the name's bytes, folded to a slot."""
+    cdef uint32_t h = 2166136261u
+    cdef size_t i
+    for i in range(n):
+        h = (h ^ <unsigned char>p[i]) * 16777619u
+    return (h ^ (h >> 16)) & (_NAME_SLOTS - 1)
+
+
+cdef dict _make_fields(const char *buf, const pool_header *h, size_t count):
+    """The parsed fields in HTTPHeaderDict's own layout, built once:
+    {lower-case name: [name as first seen, value, value, ...]}.  Names are
+    token characters, so ASCII lower-casing is the whole of str.lower()."""
+    cdef dict out = {}
+    cdef size_t i, j, n
+    cdef const char *p
+    cdef Py_ssize_t k
+    cdef object name, low
+    cdef char small[64]
+    cdef char *lb
+    cdef bint upper
+    cdef size_t slot = 0
+    cdef object cached
+    cdef _NameEntry entry
+    for i in range(count):
+        p = buf + h[i].name_off
+        n = h[i].name_len
+        if n <= _NAME_MAX:
+            slot = _name_slot(p, n)
+            cached = <object>PyList_GET_ITEM(_name_cache, slot)
+            if cached is not None:
+                entry = <_NameEntry>cached
+                if (<size_t>PyBytes_GET_SIZE(entry.raw) == n
+                        and memcmp(PyBytes_AS_STRING(entry.raw), p, n) == 0):
+                    _add_field(out, entry.name, entry.low,
+                               _entry_value(entry, buf + h[i].value_off, h[i].value_len))
+                    continue
+        k = _common_index(p, n)
+        if k >= 0:
+            name = <str>PyTuple_GET_ITEM(_common_str, k)
+            low = <str>PyTuple_GET_ITEM(_common_low, k)
+        else:
+            name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
+            upper = False
+            for j in range(n):
+                if b'A' <= p[j] <= b'Z':
+                    upper = True
+                    break
+            if not upper:
+                low = name
+            else:
+                if n <= sizeof(small):
+                    lb = small
+                else:
+                    lb = <char *>malloc(n)
+                if lb == NULL:
+                    raise MemoryError()
+                for j in range(n):
+                    lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
+                try:
+                    low = PyUnicode_DecodeLatin1(lb, <Py_ssize_t>n, NULL)
+                finally:
+                    if lb != small:
+                        free(lb)
+        if n <= _NAME_MAX:
+            entry = _NameEntry.__new__(_NameEntry)
+            entry.raw = PyBytes_FromStringAndSize(p, <Py_ssize_t>n)
+            entry.name = name
+            entry.low = low
+            entry.value = None
+            _name_cache[slot] = entry
+            _add_field(out, name, low, _entry_value(entry, buf + h[i].value_off, h[i].value_len))
+        else:
+            _add_field(out, name, low, _latin1(buf + h[i].value_off, h[i].value_len))
+    return out
+
+
+cdef inline int _add_field(dict out, object name, object low, object value) except -1:
+    cdef PyObject *found = PyDict_GetItem(out, low)
+    if found == NULL:
+        out[low] = [name, value]
+    else:
+        (<list>found).append(value)
+    return 0
 
 
 cdef list _make_headers(const char *buf, const pool_header *h, size_t count):
@@ -620,6 +799,7 @@ cdef class Reader:
     cdef pool_head_parser _hp
     cdef pool_chunked _ch
     cdef Py_ssize_t _pend       # decoded chunk data waiting at _buf[_pos:]
+    cdef Py_ssize_t _head_off   # where the last head read starts in _buf
 
     # per-response state
     cdef bint _have_head
@@ -776,14 +956,51 @@ cdef class Reader:
 
         Interim 1xx responses other than 101 are skipped, at most
         ``max_interim`` of them.  Resets the per-response state."""
+        cdef const char *head
         try:
-            return self._read_head(request_was_head)
+            self._read_head(request_was_head)
         except BaseException:
             self._failed = True
             self._ended = True
             raise
+        head = self._buf + self._head_off
+        return (10 + self._hp.minor_version, self._hp.status,
+                _latin1(head + self._hp.reason_off, self._hp.reason_len),
+                _make_headers(head, self._hdrs, self._hp.num_headers))
 
-    cdef tuple _read_head(self, bint request_was_head):
+    def read_response(self, request_was_head: bool = False, preload: bool = False) -> tuple:
+        """Read one response head, as read_head, and return (version, status,
+        reason, fields, body): fields in HTTPHeaderDict's own layout, {lower-case
+        name: [name as first seen, value, ...]}; body, when preload is true
+        and the whole body is already buffered (no body, or a Content-Length
+        body that came with the head), those bytes with the state updated as
+        read() leaves it; else None (read the body with read())."""
+        cdef const char *head
+        cdef object reason, fields, body = None
+        cdef Py_ssize_t n
+        try:
+            self._read_head(request_was_head)
+        except BaseException:
+            self._failed = True
+            self._ended = True
+            raise
+        head = self._buf + self._head_off
+        reason = _latin1(head + self._hp.reason_off, self._hp.reason_len)
+        fields = _make_fields(head, self._hdrs, self._hp.num_headers)
+        if preload:
+            if self._framing == POOL_FRAMING_NONE:
+                body = _EMPTY_BYTES
+            elif (self._framing == POOL_FRAMING_LENGTH
+                  and self._remaining <= <uint64_t>(self._end - self._pos)):
+                n = <Py_ssize_t>self._remaining
+                body = PyBytes_FromStringAndSize(self._buf + self._pos, n) if n else _EMPTY_BYTES
+                self._pos += n
+                self._remaining = 0
+                self._bytes_read = n
+                self._complete = self._ended = True
+        return (10 + self._hp.minor_version, self._hp.status, reason, fields, body)
+
+    cdef int _read_head(self, bint request_was_head) except -1:
         cdef long r
         cdef int fr, will_close
         cdef Py_ssize_t interim = 0, n
@@ -855,9 +1072,8 @@ cdef class Reader:
                 self._ch.max_line = self._max_chunk_line
                 self._ch.max_trailer_size = self._max_trailer_size
                 self._pend = 0
-        return (10 + self._hp.minor_version, self._hp.status,
-                _latin1(head + self._hp.reason_off, self._hp.reason_len),
-                _make_headers(head, self._hdrs, self._hp.num_headers))
+        self._head_off = head - self._buf
+        return 0
 
     # ------------------------------------------------------------- the body
 
@@ -910,7 +1126,7 @@ cdef class Reader:
                 n = want - got
                 if <uint64_t>n > self._remaining:
                     n = <Py_ssize_t>self._remaining
-                if n < _DIRECT_MIN:
+                if want < _DIRECT_MIN:
                     k = self._recv_buffer()
                 elif dst == NULL:
                     # Discarding: the buffer stands in for the caller's
@@ -956,10 +1172,12 @@ cdef class Reader:
                         continue
                     if single and got > 0:
                         break
+                    if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
+                        self._set_buffer(_BIG_BUFFER)
                     n = want - got
                     if <uint64_t>n > self._ch.remaining:
                         n = <Py_ssize_t>self._ch.remaining
-                    if n < _DIRECT_MIN:
+                    if n < _DIRECT_MIN or n < self._cap:
                         k = self._recv_buffer()
                     elif dst == NULL:
                         k = self._recv_buffer(n)
@@ -974,8 +1192,17 @@ cdef class Reader:
                     r = pool_chunked_feed(&self._ch, self._buf + self._pos, <size_t>avail,
                                           &consumed, &doff, &dlen)
                     if r == POOL_CHUNK_DATA:
+                        # Take the data at once (small chunks come by the
+                        # thousand); what doesn't fit waits as _pend.
                         self._pos += <Py_ssize_t>doff
-                        self._pend = <Py_ssize_t>dlen
+                        n = want - got
+                        if <size_t>n > dlen:
+                            n = <Py_ssize_t>dlen
+                        if dst != NULL:
+                            memcpy(dst + got, self._buf + self._pos, <size_t>n)
+                        self._pos += n
+                        got += n
+                        self._pend = <Py_ssize_t>dlen - n
                         continue
                     if r == POOL_CHUNK_DONE:
                         self._pos += <Py_ssize_t>consumed
@@ -986,6 +1213,8 @@ cdef class Reader:
                     self._pos += <Py_ssize_t>consumed
                 if single and got > 0:
                     break
+                if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
+                    self._set_buffer(_BIG_BUFFER)
                 if self._recv_buffer() == 0:
                     self._eof(got)
         else:
@@ -1004,7 +1233,7 @@ cdef class Reader:
                 if single and got > 0:
                     break
                 n = want - got
-                if dst != NULL and n >= _DIRECT_MIN:
+                if dst != NULL and want >= _DIRECT_MIN:
                     k = self._recv_direct(dst + got, n)
                     got += k
                 else:
@@ -1081,19 +1310,25 @@ cdef class Reader:
         out = _new_bytes(NULL, size)
         if out == NULL:
             raise MemoryError()
+        pool_advise_huge(_bytes_data(out), size)
         try:
             while True:
                 n = self._fill(_bytes_data(out) + got, size - got, single)
                 got += n
                 if single or got < size or got == total:
                     break
+                # At least double, and at once up to the first-allocation
+                # budget: few resizes for a long body of unknown length.
                 n = size * 2 if size <= PY_SSIZE_T_MAX // 2 else PY_SSIZE_T_MAX
+                if n < _FIRST_ALLOC:
+                    n = _FIRST_ALLOC
                 if n > total:
                     n = total
                 if _PyBytes_Resize(&out, n) < 0:
                     out = NULL
                     raise MemoryError()
                 size = n
+                pool_advise_huge(_bytes_data(out), size)
             if got == 0:
                 return _EMPTY_BYTES
             if got != size and _PyBytes_Resize(&out, got) < 0:

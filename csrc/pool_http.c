@@ -49,6 +49,27 @@ static const unsigned char cclass[256] = {
 #define CLASS(ch) (cclass[(unsigned char)(ch)])
 #define IS_OWS(ch) ((ch) == ' ' || (ch) == '\t')
 
+/* The first offset in [i, end) whose byte is not CC_VALUE (a CTL other than
+ * HTAB, or DEL), or end.  Eight bytes at a time while none of them is below
+ * 0x20 or equal to 0x7F (a test that is exact for "any such byte"); the word
+ * that holds one, HTAB included, and the tail go through the table.  memcpy
+ * keeps the unaligned load defined. */
+static size_t scan_value(const char *buf, size_t i, size_t end)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end - i >= 8) {
+        uint64_t x, y;
+        memcpy(&x, buf + i, 8);
+        y = x ^ (ones * 0x7F);
+        if (((x - ones * 0x20) & ~x & highs) | ((y - ones) & ~y & highs))
+            break;
+        i += 8;
+    }
+    while (i < end && (CLASS(buf[i]) & CC_VALUE))
+        i++;
+    return i;
+}
+
 /* ASCII-only lowercase: header names and codings are compared without the
  * locale, and only letters fold (RFC 9110 section 5.1). */
 static int eq_lower(const char *s, size_t n, const char *lower_lit, size_t lit_len)
@@ -151,11 +172,10 @@ static long parse_status_line(pool_head_parser *p, const char *buf, size_t ce)
             p->error_off = 12;
             return POOL_E_BAD_STATUS_LINE;
         }
-        for (i = 13; i < ce; i++) {
-            if (!(CLASS(buf[i]) & CC_VALUE)) {
-                p->error_off = i;
-                return POOL_E_BAD_STATUS_LINE;
-            }
+        i = scan_value(buf, 13, ce);
+        if (i < ce) {
+            p->error_off = i;
+            return POOL_E_BAD_STATUS_LINE;
         }
         /* The reason is kept as sent, spaces included. */
         rs = 13;
@@ -188,6 +208,28 @@ static long header_line_error(pool_head_parser *p, const char *buf, size_t s, si
     }
     p->error_off = q;
     return POOL_E_BAD_HEADER_NAME;
+}
+
+/* A field line starting at s in the complete head buf[0:end) broke a rule;
+ * find its end and report the first rule it broke, in the documented order:
+ * obs-fold, bare CR, no colon, bad name, then a CTL in the value. */
+static long field_line_error(pool_head_parser *p, const char *buf, size_t s, size_t end)
+{
+    const char *lf = (const char *)memchr(buf + s, '\n', end - s);
+    size_t le = lf ? (size_t)(lf - buf) : end, ce, q, v;
+    const char *cr;
+    ce = (le > s && buf[le - 1] == '\r') ? le - 1 : le;
+    q = s;
+    while (q < ce && (CLASS(buf[q]) & CC_TOKEN))
+        q++;
+    if (q == s || q == ce || buf[q] != ':')
+        return header_line_error(p, buf, s, ce, q);
+    v = q + 1;
+    while (v < ce && (CLASS(buf[v]) & CC_VALUE))
+        v++;
+    cr = (const char *)memchr(buf + s, '\r', ce - s);
+    p->error_off = cr ? (size_t)(cr - buf) : v;
+    return cr ? POOL_E_BAD_LINE_ENDING : POOL_E_BAD_HEADER_VALUE;
 }
 
 /* Transfer-Encoding state across all TE fields of one head. */
@@ -240,9 +282,13 @@ static void note_connection(pool_head_parser *p, const char *buf, size_t vs, siz
     } while (more);
 }
 
-/* Parse the complete head buf[0:end); buf[end-1] is the LF of the blank line
- * and no field line before it is empty (that is how end was found; only the
- * status line can be, and then it is rejected). */
+/* Parse a head from buf[0:end) up to its blank line; return the head's length
+ * (through the blank line's LF) or an error code.  Called either with end
+ * just past the blank line that the search in pool_parse_head found, or with
+ * end at the limit of what is buffered, as a first try that is discarded on
+ * any failure: then "error" may also mean "no blank line yet".  On a good
+ * head both find the same blank line, since good lines hold no CR or LF but
+ * their line end, so each LF the line scans reach is the next one in buf. */
 static long parse_complete_head(pool_head_parser *p, const char *buf, size_t end,
                                 pool_header *headers)
 {
@@ -265,31 +311,35 @@ static long parse_complete_head(pool_head_parser *p, const char *buf, size_t end
     pos = le + 1;
     for (;;) {
         size_t s = pos, q, vs, v, ve;
-        lf = pos < end ? (const char *)memchr(buf + pos, '\n', end - pos) : NULL;
-        if (!lf) { /* cannot happen: the blank line ends the head */
+        /* One pass per line: the name runs to the colon, the value to its
+         * first non-value byte, which on a good line is the line end; so the
+         * line end is found without a separate search.  Every scan stops
+         * before end: buf[end - 1] is an LF, neither token nor value. */
+        if (s >= end) { /* cannot happen: the blank line ends the head */
             p->error_off = pos;
             return POOL_E_BAD_LINE_ENDING;
         }
-        le = (size_t)(lf - buf);
-        ce = (le > s && buf[le - 1] == '\r') ? le - 1 : le;
-        if (ce == s)
-            break; /* the blank line */
+        if (buf[s] == '\n')
+            return (long)(s + 1); /* the blank line */
+        if (buf[s] == '\r' && s + 1 < end && buf[s + 1] == '\n')
+            return (long)(s + 2);
 
         q = s;
-        while (q < ce && (CLASS(buf[q]) & CC_TOKEN))
+        while (q < end && (CLASS(buf[q]) & CC_TOKEN))
             q++;
-        if (q == s || q == ce || buf[q] != ':')
-            return header_line_error(p, buf, s, ce, q);
         vs = q + 1;
-        while (vs < ce && IS_OWS(buf[vs]))
+        if (q == s || q >= end || buf[q] != ':')
+            return field_line_error(p, buf, s, end);
+        while (vs < end && IS_OWS(buf[vs]))
             vs++;
-        v = vs;
-        while (v < ce && (CLASS(buf[v]) & CC_VALUE))
-            v++;
-        if (v < ce) {
-            const char *cr = (const char *)memchr(buf + s, '\r', ce - s);
-            p->error_off = cr ? (size_t)(cr - buf) : v;
-            return cr ? POOL_E_BAD_LINE_ENDING : POOL_E_BAD_HEADER_VALUE;
+        v = scan_value(buf, vs, end);
+        if (v < end && buf[v] == '\n') {
+            le = ce = v;
+        } else if (v + 1 < end && buf[v] == '\r' && buf[v + 1] == '\n') {
+            ce = v;
+            le = v + 1;
+        } else {
+            return field_line_error(p, buf, s, end);
         }
         ve = ce;
         while (ve > vs && IS_OWS(buf[ve - 1]))
@@ -341,7 +391,6 @@ static long parse_complete_head(pool_head_parser *p, const char *buf, size_t end
         }
         pos = le + 1;
     }
-    return (long)end;
 }
 
 long pool_parse_head(pool_head_parser *p, const char *buf, size_t len, pool_header *headers)
@@ -352,6 +401,21 @@ long pool_parse_head(pool_head_parser *p, const char *buf, size_t len, pool_head
     size_t max = p->max_head_size < (size_t)LONG_MAX ? p->max_head_size : (size_t)LONG_MAX;
     size_t lim = len < max ? len : max;
     size_t i = p->scanned;
+
+    if (i == 0 && lim > 0) {
+        /* Most heads arrive whole: parse at once, finding the blank line on
+         * the way, and skip the search.  Any failure, an incomplete head
+         * included, restores the parser and falls through to the search,
+         * which then answers exactly as if this try had not been made.  Only
+         * the first call tries, so a dripped head still costs O(n). */
+        pool_head_parser saved = *p;
+        long r = parse_complete_head(p, buf, lim, headers);
+        if (r > 0) {
+            p->scanned = (size_t)r - 1; /* on the final LF, as below */
+            return r;
+        }
+        *p = saved;
+    }
 
     while (i < lim) {
         const char *lf = (const char *)memchr(buf + i, '\n', lim - i);
@@ -494,6 +558,35 @@ int pool_chunked_feed(pool_chunked *c, const char *buf, size_t len, size_t *cons
             *data_len = n;
             *consumed = i + n;
             return POOL_CHUNK_DATA;
+        }
+
+        /* Fast path for the common framing between two chunks: the CRLF
+         * after chunk data, then a size line of hex digits and CRLF, all in
+         * buf.  It takes only what the byte-wise machine below would accept
+         * with the same result (at most 15 digits, a non-zero size, the
+         * whole line within max_line); anything else goes byte by byte. */
+        if (c->state == CS_DATA_END && len - i >= 2 && buf[i] == '\r' && buf[i + 1] == '\n') {
+            i += 2;
+            c->state = CS_SIZE_START;
+            continue;
+        }
+        if (c->state == CS_SIZE_START) {
+            size_t j = i;
+            uint64_t v = 0;
+            while (j < len && j - i < 15 && (CLASS(buf[j]) & CC_HEX)) {
+                unsigned char d = (unsigned char)buf[j];
+                v = (v << 4) | (d <= '9' ? (unsigned)(d - '0') : (unsigned)((d | 0x20) - 'a' + 10));
+                j++;
+            }
+            if (v != 0 && len - j >= 2 && buf[j] == '\r' && buf[j + 1] == '\n'
+                && j + 2 - i <= c->max_line) {
+                i = j + 2;
+                c->line_len = 0;
+                c->chunk_size = 0;
+                c->remaining = v;
+                c->state = CS_DATA;
+                continue;
+            }
         }
 
         ch = (unsigned char)buf[i++];

@@ -31,6 +31,7 @@ loop per byte.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from typing import Any, List, Optional, Tuple
@@ -91,7 +92,24 @@ _MAX_CHUNK_HEX_DIGITS = 15
 _MAX_PREALLOC = 8 * 1024 * 1024
 # Below this many wanted bytes a body read goes through the receive buffer
 # (one big recv serves many small reads); above it, straight into the caller's.
+# What counts is the size of the whole read, not what is left of it: a read
+# that starts with buffered bytes takes the rest directly too, and the next
+# reads then line up with the stream instead of each going through the buffer.
 _DIRECT_MIN = 16384
+# A read of at least this much of a chunked body grows the receive buffer to
+# this size (kept for the connection's life): receiving in large blocks and
+# copying the chunk data out costs far less than two system calls per chunk.
+# Chunk data goes straight into the caller's memory only when the rest of the
+# chunk is at least a buffer long.  The compiled Reader does the same.
+_BIG_BUFFER = 256 * 1024
+# A run of small chunks that share one size line is decoded in one pass over
+# the buffer (see Reader._chunk_run), for chunks of at most _RUN_MAX_SIZE
+# bytes (larger ones gain nothing), at most _RUN_MAX_CHUNKS per pass so that
+# a pass that fails costs a bounded amount; after a failed pass the next
+# _RUN_BACKOFF chunks go through the byte-exact state machine.
+_RUN_MAX_SIZE = 4096
+_RUN_MAX_CHUNKS = 1024
+_RUN_BACKOFF = 32
 
 # ----------------------------------------------------------------- error codes
 # The numbers of enum pool_status in csrc/pool_http.h.
@@ -180,6 +198,8 @@ _VALUE_RUN = re.compile(rb"[%s]*" % _FIELD_BYTE.encode())
 _HEX_RUN = re.compile(rb"[0-9A-Fa-f]*")
 _ZERO_RUN = re.compile(rb"0*")
 _OWS_RUN = re.compile(rb"[ \t]*")
+# The plain size line of a chunk run: digits and CRLF, nothing else.
+_PLAIN_SIZE_LINE = re.compile(rb"[0-9A-Fa-f]{1,15}\r\n")
 _OWS = " \t"
 
 _CR = 13
@@ -460,6 +480,7 @@ class _ChunkState:
         "sig",
         "hex_end",
         "line_error",
+        "run_backoff",
     )
 
     def __init__(self, max_line: int, max_trailer_size: int) -> None:
@@ -470,6 +491,7 @@ class _ChunkState:
         self.line = bytearray()  # a size or trailer line not yet complete
         self.trailer_size = 0
         self.saw_cr = False
+        self.run_backoff = 0  # chunks to decode one by one before another run
         self._new_line()
 
     def _new_line(self) -> None:
@@ -605,6 +627,42 @@ class _ChunkState:
         self.state = _S_FAILED
         _raise_for((self.line_error or _E_BAD_CHUNK_SIZE) if sizing else _E_BAD_TRAILER, line)
 
+    def run(self, buf: Any, view: memoryview, start: int, end: int, room: int) -> Optional[Tuple[bytes, int]]:
+        """Decode, in one pass, a run of whole chunks in buf[start:end] that
+        all carry the same plain size line (hex digits, CRLF), with at most
+        ``room`` data bytes; ``view`` is a memoryview of ``buf``.  Call it
+        at the start of a size line.  Returns (data, position after the run)
+        or None (then nothing is consumed and ``scan`` goes on byte by byte).
+
+        Splitting the run at CRLF + that size line gives the chunks' data
+        exactly when every piece is as long as the size says: a separator
+        found inside the data, or a chunk of another size, makes some piece
+        shorter.
+        """
+        if self.run_backoff:
+            self.run_backoff -= 1
+            return None
+        m = _PLAIN_SIZE_LINE.match(buf, start, end)
+        if m is None:
+            return None
+        line_end = m.end()
+        head = line_end - start
+        size = int(buf[start : line_end - 2], 16)
+        if not size or size > _RUN_MAX_SIZE or head > self.max_line:
+            return None
+        stride = head + size + 2
+        k = min((end - start) // stride, room // size, _RUN_MAX_CHUNKS)
+        if k < 2:
+            return None
+        stop = start + k * stride
+        pieces = bytes(view[line_end : stop - 2]).split(b"\r\n" + bytes(view[start:line_end]))
+        # k pieces hold k * size bytes in all, so if none is longer than
+        # size, every one is exactly size long.
+        if len(pieces) != k or max(map(len, pieces)) != size or view[stop - 2 : stop] != b"\r\n":
+            self.run_backoff = _RUN_BACKOFF
+            return None
+        return b"".join(pieces), stop
+
     def scan(self, buf: Any, pos: int, end: int) -> int:
         """Consume framing bytes of buf[pos:end]; return the new position.
 
@@ -669,8 +727,10 @@ class ChunkedDecoder:
         parts = []
         pos = 0
         end = len(data)
+        view = memoryview(data)
         while pos < end:
-            if st.state == _S_DATA:
+            state = st.state
+            if state == _S_DATA:
                 n = min(st.remaining, end - pos)
                 parts.append(data[pos : pos + n])
                 pos += n
@@ -678,6 +738,17 @@ class ChunkedDecoder:
                 if not st.remaining:
                     st.state = _S_DATA_END
                 continue
+            if end - pos > 64:
+                # A CRLF after chunk data, then possibly a run of chunks.
+                if state == _S_DATA_END and not st.saw_cr and data.startswith(b"\r\n", pos):
+                    pos += 2
+                    st.state = state = _S_SIZE
+                if state == _S_SIZE and not st.line:
+                    found = st.run(data, view, pos, end, end)
+                    if found is not None:
+                        parts.append(found[0])
+                        pos = found[1]
+                        continue
             pos = st.scan(data, pos, end)
             if st.state == _S_DONE:
                 self.unused = bytes(data[pos:])
@@ -816,8 +887,21 @@ class Reader:
             self._eof = True
         return n
 
-    def _fill(self) -> int:
-        """Receive more bytes after those buffered; 0 at EOF."""
+    def _grow_buffer(self, size: int) -> None:
+        """Replace the receive buffer by one of ``size`` bytes, keeping the
+        buffered bytes (moved to its start)."""
+        n = self._end - self._start
+        buf = bytearray(size)
+        buf[:n] = self._view[self._start : self._end]
+        self._view.release()
+        self._buf, self._view = buf, memoryview(buf)
+        self._start, self._end = 0, n
+
+    def _fill(self, big: bool = False) -> int:
+        """Receive more bytes after those buffered; 0 at EOF.  ``big``: a
+        large read is under way; use a large buffer."""
+        if big and len(self._buf) < _BIG_BUFFER:
+            self._grow_buffer(_BIG_BUFFER)
         start, end = self._start, self._end
         if start == end:
             self._start = self._end = start = end = 0
@@ -854,6 +938,31 @@ class Reader:
         except BaseException:
             self._failed = True
             raise
+
+    def read_response(self, request_was_head: bool = False, preload: bool = False) -> Tuple[Any, ...]:
+        """Read one response head, as :meth:`read_head`, and return
+        ``(version, status, reason, fields, body)``: ``fields`` in
+        HTTPHeaderDict's own layout, ``{lower-case name: [name as first seen,
+        value, ...]}``; ``body``, when ``preload`` is true and the whole body
+        is already buffered (no body, or a Content-Length body that came with
+        the head), those bytes with the state updated as :meth:`read` leaves
+        it; else None (read the body with :meth:`read`)."""
+        version, status, reason, headers = self.read_head(request_was_head)
+        fields: Any = {}
+        for name, value in headers:
+            low = name.lower()
+            vals = fields.get(low)
+            if vals is None:
+                fields[low] = [name, value]
+            else:
+                vals.append(value)
+        body = None
+        if preload:
+            if self.framing == FRAMING_NONE:
+                body = b""
+            elif self.framing == FRAMING_LENGTH and (self.length_remaining or 0) <= self._end - self._start:
+                body = self.read(-1)
+        return version, status, reason, fields, body
 
     def _read_head(self, request_was_head: bool) -> Tuple[int, int, str, List[Tuple[str, str]]]:
         self.framing = FRAMING_NONE
@@ -948,7 +1057,7 @@ class Reader:
                 break
             elif self._eof:
                 n = 0
-            elif want - got >= _DIRECT_MIN:
+            elif want >= _DIRECT_MIN:
                 # Straight into the caller's memory, never past this body's
                 # end, so no byte of what follows is taken.
                 n = self._recv(dest[got:want])
@@ -981,7 +1090,7 @@ class Reader:
                 break
             elif self._eof:
                 n = 0
-            elif want - got >= _DIRECT_MIN:
+            elif want >= _DIRECT_MIN:
                 n = self._recv(dest[got:want])
             else:
                 if self._fill():
@@ -1015,8 +1124,10 @@ class Reader:
                 elif self._eof:
                     raise _incomplete(self.bytes_read + got, c.remaining)
                 else:
+                    if want >= _BIG_BUFFER and len(self._buf) < _BIG_BUFFER:
+                        self._grow_buffer(_BIG_BUFFER)
                     n = min(want - got, c.remaining)
-                    if n >= _DIRECT_MIN:
+                    if n >= _DIRECT_MIN and n >= len(self._buf):
                         n = self._recv(dest[got : got + n])
                         if not n:
                             raise _incomplete(self.bytes_read + got, c.remaining)
@@ -1029,13 +1140,39 @@ class Reader:
                 if not c.remaining:
                     c.state = _S_DATA_END
             elif avail:
+                if (
+                    state == _S_DATA_END
+                    and avail > 64
+                    and not c.saw_cr
+                    and self._buf.startswith(b"\r\n", self._start)
+                ):
+                    # The CRLF after chunk data, taken here so that a run of
+                    # chunks can start at the size line that follows.
+                    self._start += 2
+                    c.state = state = _S_SIZE
+                if state == _S_SIZE and not c.line and avail > 64:
+                    n = self._chunk_run(c, dest, got, want)
+                    if n:
+                        got += n
+                        continue
                 self._start = c.scan(self._buf, self._start, self._end)
             elif single and got:
                 break
-            elif self._eof or not self._fill():
+            elif self._eof or not self._fill(want >= _BIG_BUFFER):
                 # Inside the framing: at least the end of the body is missing.
                 raise _incomplete(self.bytes_read + got, 1)
         return got
+
+    def _chunk_run(self, c: _ChunkState, dest: memoryview, got: int, want: int) -> int:
+        """Decode a run of whole buffered chunks (see _ChunkState.run) into
+        dest[got:want]; return the data bytes written, 0 if there is none."""
+        found = c.run(self._buf, self._view, self._start, self._end, want - got)
+        if found is None:
+            return 0
+        data, self._start = found
+        n = len(data)
+        dest[got : got + n] = data
+        return n
 
     def _finish_chunked(self) -> None:
         """Consume the framing that follows the last data byte read (the CRLF,
@@ -1064,42 +1201,67 @@ class Reader:
         framing = self.framing
         if limit == 0 or framing == FRAMING_NONE:
             return b""
+        if framing != FRAMING_LENGTH:
+            return self._read_unsized(limit)
         avail = self._end - self._start
-        if framing == FRAMING_LENGTH:
-            remaining = self.length_remaining or 0
-            size = remaining if limit < 0 else min(limit, remaining)
-            if size <= avail:
-                # All of it is buffered already: one slice, no scratch buffer.
-                s = self._start
-                self._start = s + size
-                self.length_remaining = remaining - size
-                self.bytes_read += size
-                if size == remaining:
-                    self.complete = True
-                return bytes(self._view[s : s + size])
-            # Allocated once for the whole body when it is small; a large
-            # Content-Length grows the buffer as bytes really arrive.
-            initial = min(size, _MAX_PREALLOC)
-        else:
-            initial = max(avail, 65536)
-            if limit >= 0:
-                initial = min(initial, limit)
-        out = bytearray(initial)
+        remaining = self.length_remaining or 0
+        size = remaining if limit < 0 else min(limit, remaining)
+        if size <= avail:
+            # All of it is buffered already: one slice, no scratch buffer.
+            s = self._start
+            self._start = s + size
+            self.length_remaining = remaining - size
+            self.bytes_read += size
+            if size == remaining:
+                self.complete = True
+            return bytes(self._view[s : s + size])
+        # Allocated once for the whole body when it is small; a large
+        # Content-Length grows the buffer as bytes really arrive.
+        initial = min(size, _MAX_PREALLOC)
+        # A Content-Length body is received straight into the bytes object
+        # that is returned: a BytesIO made from zeroed bytes owns that object
+        # alone, lends it out writable through getbuffer(), grows it in
+        # place, and getvalue() hands it back without a copy once no view is
+        # left.
+        out = io.BytesIO(bytes(initial))
+        size = initial
         pos = 0
         while True:
-            with memoryview(out) as view, view[pos:] as tail:
+            with out.getbuffer() as view, view[pos:] as tail:
                 n = self._into(tail, False)
             pos += n
-            if pos < len(out) or self._at_end() or pos == limit:
+            if pos < size or self._at_end() or pos == limit:
                 break
-            grow = len(out)
-            if framing == FRAMING_LENGTH:
-                grow = min(grow, self.length_remaining or 0)
+            # Doubling: few resizes, and realloc moves large blocks by
+            # remapping their pages, not by copying them.
+            grow = min(size, self.length_remaining or 0)
             if limit >= 0:
                 grow = min(grow, limit - pos)
-            out += bytes(grow)
-        del out[pos:]
-        return bytes(out)
+            size += grow
+            out.seek(size - 1)
+            out.write(b"\0")
+        if pos < size:
+            out.truncate(pos)
+        return out.getvalue()
+
+    def _read_unsized(self, limit: int) -> bytes:
+        """read() of a body of unknown length (chunked, or until close):
+        decoded through one scratch buffer of at most _BIG_BUFFER bytes,
+        warm in the cache, and appended to a BytesIO, which grows without
+        zero-filling and hands its bytes back without a copy."""
+        cap = _BIG_BUFFER if limit < 0 else min(limit, _BIG_BUFFER)
+        out = io.BytesIO()
+        total = 0
+        with memoryview(bytearray(cap)) as scratch:
+            while True:
+                size = cap if limit < 0 else min(cap, limit - total)
+                with scratch[:size] as view:
+                    n = self._into(view, False)
+                    out.write(view[:n])
+                total += n
+                if n < size or total == limit or self._at_end():
+                    break
+        return out.getvalue()
 
     def read1(self, amt: int = -1) -> bytes:
         """Return at most ``amt`` body bytes (any amount if ``amt < 0``),
