@@ -13,8 +13,8 @@ release whose API pool implements (libraries such as requests check it) while
 module object: there are no copies to drift, and ``except
 urllib3.exceptions.X`` catches what pool raises.
 
-urllib3 modules pool does not have (``urllib3.http2``, the ``contrib`` add-ons,
-``urllib3.util.ssltransport``) fail to import with ModuleNotFoundError, and no
+urllib3 modules pool does not have (``urllib3.http2``, the ``contrib`` add-ons)
+fail to import with ModuleNotFoundError, and no
 pool source file is ever executed a second time under a ``urllib3.*`` name.
 """
 
@@ -57,6 +57,7 @@ _MODULE_TABLE = (
     ".util.retry",
     ".util.ssl_",
     ".util.ssl_match_hostname",
+    ".util.ssltransport",
     ".util.timeout",
     ".util.url",
     ".util.util",
@@ -70,7 +71,6 @@ _NOT_PROVIDED = (
     "urllib3.contrib.emscripten",  # no Emscripten/Pyodide support
     "urllib3.contrib.pyopenssl",  # the ssl module only
     "urllib3.contrib.socks",  # no SOCKS proxies
-    "urllib3.util.ssltransport",  # no TLS-in-TLS (HTTPS proxy) transport
 )
 
 # Names in pool.__all__ that urllib3 does not have.

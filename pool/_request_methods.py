@@ -95,6 +95,11 @@ class RequestMethods:
             urlopen_kw["body"] = body
 
         if method in self._encode_url_methods:
+            if not fields and type(self).request_encode_url is RequestMethods.request_encode_url:
+                # All request_encode_url() would do here: one call less on
+                # the path of every GET.
+                urlopen_kw["headers"] = self.headers if headers is None else headers
+                return self.urlopen(method, url, **urlopen_kw)
             return self.request_encode_url(method, url, fields=fields, headers=headers, **urlopen_kw)
         return self.request_encode_body(method, url, fields=fields, headers=headers, **urlopen_kw)
 

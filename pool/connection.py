@@ -29,7 +29,7 @@ from socket import timeout as SocketTimeout
 
 from ._base_connection import _TYPE_BODY, ProxyConfig, _ResponseOptions  # noqa: F401
 from ._version import URLLIB3_API_VERSION
-from ._wire import Reader, serialize_request
+from ._wire import HeadParser, Reader, serialize_request
 from .exceptions import (
     ConnectTimeoutError,
     InvalidBodyFraming,
@@ -38,6 +38,7 @@ from .exceptions import (
     NewConnectionError,
     ProtocolError,
     ProxyError,
+    RemoteDisconnected,
     SystemTimeWarning,
 )
 from .util import ssl_ as _ssl_util
@@ -82,6 +83,9 @@ _TYPE_SOCKET_OPTIONS = typing.List[typing.Tuple[int, int, typing.Union[int, byte
 # method does not define a meaning for content); other methods get
 # ``Content-Length: 0``, as urllib3 sends.
 _METHODS_NOT_EXPECTING_BODY = frozenset({"GET", "HEAD", "DELETE", "TRACE", "OPTIONS", "CONNECT"})
+# Request heads a connection keeps (see HTTPConnection._head_cache); beyond
+# this many different (method, target) pairs it starts over.
+_HEAD_CACHE_MAX = 32
 
 # Bodies up to this size are joined to the head and go out in one sendall():
 # one syscall and usually one TCP segment, at the price of one copy.
@@ -139,6 +143,11 @@ class HTTPConnection:
 
     #: Whether the proxy's certificate was verified (None: no proxy connected).
     proxy_is_verified: bool | None = None
+
+    # Serialized heads of body-less requests without caller headers, by
+    # (method, target), for the _base_headers they were made with: a
+    # keep-alive client asks for the same few URLs again and again.
+    _head_cache: tuple[typing.Any, dict[tuple[str, str], bytes]] | None = None
 
     # Pool bookkeeping. _pool is the pool the connection is checked out
     # from; _checked_out is True while out, False once returned, None for a
@@ -277,10 +286,16 @@ class HTTPConnection:
         self._poller = poller
 
     def connect(self) -> None:
-        """Open the connection now (normally done by the first request)."""
+        """Open the connection now (normally done by the first request).
+
+        With a tunnel set (:meth:`set_tunnel`), the socket goes to the proxy
+        and a CONNECT request turns it into a tunnel to the origin first.
+        """
+        sock = self._new_conn()
         if self._tunnel_host is not None:
-            raise NotImplementedError("CONNECT tunnels (ProxyManager) are not supported yet")
-        self._attach(self._new_conn())
+            self._has_connected_to_proxy = True
+            self._tunnel(sock)
+        self._attach(sock)
         self._has_connected_to_proxy = bool(self.proxy)
         if self._has_connected_to_proxy:
             self.proxy_is_verified = False
@@ -292,13 +307,53 @@ class HTTPConnection:
         headers: typing.Mapping[str, str] | None = None,
         scheme: str = "http",
     ) -> None:
-        """Record a CONNECT tunnel target (proxy support is not implemented yet)."""
+        """Make the next :meth:`connect` open a CONNECT tunnel (RFC 9110
+        §9.3.6) to ``host:port`` through the proxy this connection points at.
+
+        ``port`` defaults to the port in ``host`` or this class's default
+        port; ``headers`` (e.g. Proxy-Authorization) go on the CONNECT
+        request only; ``scheme`` is the proxy's ("https": TLS to the proxy
+        first). Requests then carry the tunnel's host in their Host header.
+        The tunnel is kept across :meth:`close`: a reconnect opens it again.
+        """
         if scheme not in ("http", "https"):
             raise ValueError(f"Invalid proxy scheme for tunneling: {scheme!r}, must be either 'http' or 'https'")
+        if self.sock is not None:
+            raise RuntimeError("Can't set up tunnel for established connection")
+        if port is None:
+            host, port = self._split_host_port(host)
+        elif host[:1] == "[" and host[-1:] == "]":
+            host = host[1:-1]
         self._tunnel_host = host
         self._tunnel_port = port
         self._tunnel_headers = headers
         self._tunnel_scheme = scheme
+        # Decided once here, not per request: through a tunnel the Host
+        # header names the origin, not the proxy the socket goes to.
+        self._host_header = _host_header_value(host.rstrip("."), port, self.default_port)
+        self._base_headers = (("Host", self._host_header), *self._base_headers[1:])
+
+    def _tunnel(self, sock: typing.Any) -> None:
+        # RFC 9110 §9.3.6: CONNECT with the authority as target (RFC 9112
+        # §3.2.3); any 2xx makes the connection a byte stream to the origin.
+        # A refusal closes the socket and counts as not having reached the
+        # proxy, so the pool reports a ProxyError; a timeout or reset while
+        # waiting is reported as such, as urllib3 reports them.
+        host = typing.cast(str, self._tunnel_host)
+        authority = _host_header_value(host, typing.cast(int, self._tunnel_port), -1)
+        pairs: list[typing.Any] = [("Host", authority)]
+        if self._tunnel_headers:
+            pairs.extend(self._tunnel_headers.items())
+        try:
+            sock.sendall(serialize_request("CONNECT", authority, pairs))
+            status, reason = _read_connect_response(sock)
+        except BaseException:
+            sock.close()
+            raise
+        if not 200 <= status < 300:
+            self._has_connected_to_proxy = False
+            sock.close()
+            raise OSError(f"Tunnel connection failed: {status} {reason.strip()}")
 
     @property
     def is_closed(self) -> bool:
@@ -382,12 +437,22 @@ class HTTPConnection:
         """
         if body is None and not headers and not chunked:
             # The common case: no body, no caller headers. One tuple of
-            # prebuilt pairs, serialized in one call.
-            if method in _METHODS_NOT_EXPECTING_BODY or method.upper() in _METHODS_NOT_EXPECTING_BODY:
-                pairs: typing.Any = self._base_headers
-            else:
-                pairs = (*self._base_headers[:2], ("Content-Length", "0"), self._base_headers[2])
-            data = serialize_request(method, url, pairs)
+            # prebuilt pairs, serialized in one call, and the result kept:
+            # it depends on nothing else.
+            base = self._base_headers
+            cache = self._head_cache
+            if cache is None or cache[0] is not base:
+                cache = self._head_cache = (base, {})
+            data = cache[1].get((method, url))
+            if data is None:
+                if method in _METHODS_NOT_EXPECTING_BODY or method.upper() in _METHODS_NOT_EXPECTING_BODY:
+                    pairs: typing.Any = base
+                else:
+                    pairs = (*base[:2], ("Content-Length", "0"), base[2])
+                data = serialize_request(method, url, pairs)
+                if len(cache[1]) >= _HEAD_CACHE_MAX:
+                    cache[1].clear()
+                cache[1][(method, url)] = data
             chunks = None
         else:
             data, chunks, chunked = self._prepare(method, url, body, headers, chunked)
@@ -626,27 +691,26 @@ class HTTPConnection:
         reader = self._reader
         if reader.enforce_content_length is not enforce_content_length:
             reader.enforce_content_length = enforce_content_length
-        version, status, reason, headers = reader.read_head(
-            method == "HEAD" or (method != "GET" and method.upper() == "HEAD")
+        # One call reads the head, builds the header dict's contents and,
+        # when the whole body came with the head, takes the body too.
+        head = reader.read_response(
+            method == "HEAD" or (method != "GET" and method.upper() == "HEAD"), preload_content
         )
         if _HTTPResponse is None:
             _bind_late()
-        return _HTTPResponse(
-            body=reader,
-            headers=_HTTPHeaderDict._from_wire(headers),
-            status=status,
-            version=version,
-            version_string="HTTP/1.1" if version == 11 else "HTTP/1.0",
-            reason=reason,
-            preload_content=preload_content,
-            decode_content=decode_content,
-            connection=self,
-            request_method=method,
-            request_url=url,
-            enforce_content_length=enforce_content_length,
-            retries=self._resp_retries,
-            pool=self._pool,
+        response: HTTPResponse = _HTTPResponse._from_wire_head(
+            reader,
+            head,
+            self,
+            self._pool,
+            method,
+            url,
+            preload_content,
+            decode_content,
+            enforce_content_length,
+            self._resp_retries,
         )
+        return response
 
 
 class _LengthChecked:
@@ -786,11 +850,43 @@ class HTTPSConnection(HTTPConnection):
         self.ca_cert_data = ca_cert_data
 
     def connect(self) -> None:
-        """Open the TCP connection and complete the TLS handshake."""
-        if self._tunnel_host is not None:
-            raise NotImplementedError("CONNECT tunnels (ProxyManager) are not supported yet")
+        """Open the TCP connection and complete the TLS handshake.
+
+        With a tunnel set, CONNECT through the proxy first (over TLS to an
+        https proxy, the origin's TLS then running inside the proxy's); the
+        origin's certificate is checked against the tunnel's host.
+        """
         sock = self._new_conn()
-        server_hostname = self.server_hostname if self.server_hostname is not None else self.host
+        server_hostname = self.host
+        tls_in_tls = False
+        try:
+            if self._tunnel_host is not None:
+                if self._tunnel_scheme == "https":
+                    sock = self._connect_tls_proxy(self.host, sock)
+                    tls_in_tls = True
+                else:
+                    self.proxy_is_verified = False
+                self._has_connected_to_proxy = True
+                self._tunnel(sock)
+                server_hostname = self._tunnel_host
+            elif (
+                self.proxy is not None
+                and self.proxy.scheme == "https"
+                and self.proxy_config is not None
+                and self.proxy_config.ssl_context is not None
+            ):
+                # Forwarding through an https proxy given its own TLS
+                # settings: this TLS session is with the proxy, and the
+                # only one.
+                self._attach(self._connect_tls_proxy(self.host, sock))
+                self.is_verified = False
+                self._has_connected_to_proxy = True
+                return
+        except BaseException:
+            sock.close()
+            raise
+        if self.server_hostname is not None:
+            server_hostname = self.server_hostname
         if datetime.date.today() < RECENT_DATE:
             warnings.warn(
                 f"System time is way off (before {RECENT_DATE}). This will probably lead to SSL verification errors",
@@ -813,6 +909,7 @@ class HTTPSConnection(HTTPConnection):
                 ssl_context=self.ssl_context,
                 assert_hostname=self.assert_hostname,
                 assert_fingerprint=self.assert_fingerprint,
+                tls_in_tls=tls_in_tls,
             )
         except BaseException:
             sock.close()
@@ -823,6 +920,32 @@ class HTTPSConnection(HTTPConnection):
         self._has_connected_to_proxy = bool(self.proxy)
         if self._has_connected_to_proxy and self.proxy_is_verified is None:
             self.proxy_is_verified = verified
+
+    def _connect_tls_proxy(self, hostname: str, sock: typing.Any) -> typing.Any:
+        """TLS to an https proxy: the ProxyManager's ``proxy_ssl_context``,
+        ``proxy_assert_hostname`` and ``proxy_assert_fingerprint``, with this
+        connection's CA and verification settings; no client certificate.
+        Sets :attr:`proxy_is_verified`."""
+        proxy_config = self.proxy_config
+        tls_sock, verified = _ssl_wrap_socket_and_match_hostname(
+            sock,
+            cert_reqs=self.cert_reqs,
+            ssl_version=self.ssl_version,
+            ssl_minimum_version=self.ssl_minimum_version,
+            ssl_maximum_version=self.ssl_maximum_version,
+            ca_certs=self.ca_certs,
+            ca_cert_dir=self.ca_cert_dir,
+            ca_cert_data=self.ca_cert_data,
+            cert_file=None,
+            key_file=None,
+            key_password=None,
+            server_hostname=hostname.rstrip("."),
+            ssl_context=proxy_config.ssl_context if proxy_config is not None else None,
+            assert_hostname=proxy_config.assert_hostname if proxy_config is not None else None,
+            assert_fingerprint=proxy_config.assert_fingerprint if proxy_config is not None else None,
+        )
+        self.proxy_is_verified = verified
+        return tls_sock
 
 
 def _load_default_trust(context: typing.Any) -> None:
@@ -853,10 +976,13 @@ def _ssl_wrap_socket_and_match_hostname(
     assert_fingerprint: str | None,
     server_hostname: str | None,
     ssl_context: typing.Any,
+    tls_in_tls: bool = False,
 ) -> tuple[typing.Any, bool]:
     """Build (or adopt) the SSLContext, wrap the socket, and check the peer's
     identity: by fingerprint, by an asserted host name, or by OpenSSL's own
-    host name check. Returns (TLS socket, verified)."""
+    host name check. Returns (TLS socket, verified). With ``tls_in_tls``
+    the socket is itself a TLS socket (to an https proxy) and the new
+    session runs inside it."""
     default_context = ssl_context is None
     if default_context:
         context = _ssl_util.create_urllib3_context(
@@ -895,6 +1021,7 @@ def _ssl_wrap_socket_and_match_hostname(
         ca_cert_data=ca_cert_data,
         server_hostname=server_hostname,
         ssl_context=context,
+        tls_in_tls=tls_in_tls,
     )
     try:
         if assert_fingerprint:
@@ -923,11 +1050,61 @@ def _match_hostname(cert: typing.Any, hostname: str, default_context: bool, cont
         raise
 
 
+# OpenSSL's words for "the peer doesn't speak TLS": an https:// proxy URL
+# pointing at a plain-HTTP proxy.
+_PLAIN_HTTP_PROXY_HINTS = ("wrong version number", "unknown protocol", "record layer failure")
+
+# Bytes asked of the socket per read of a CONNECT response head; the head
+# itself is bounded by the wire layer's max_head_size.
+_CONNECT_RECV_SIZE = 65536
+
+
 def _wrap_proxy_error(err: Exception, proxy_scheme: str | None) -> ProxyError:
-    """Wrap an error met while reaching a proxy in :class:`ProxyError`."""
-    new_err = ProxyError("Unable to connect to proxy", err)
+    """Wrap an error met while reaching a proxy in :class:`ProxyError`
+    (the original error is its ``original_error`` and ``__cause__``); when
+    TLS to an https proxy failed the way plain HTTP makes it fail, say so."""
+    message = "Unable to connect to proxy"
+    if proxy_scheme == "https":
+        words = " ".join("".join(c if "a" <= c <= "z" else " " for c in str(err).lower()).split())
+        if any(hint in words for hint in _PLAIN_HTTP_PROXY_HINTS):
+            message += (
+                ". Your proxy appears to only use HTTP and not HTTPS, "
+                "try changing your proxy URL to be HTTP. See: "
+                "https://urllib3.readthedocs.io/en/latest/advanced-usage.html"
+                "#https-proxy-error-http-proxy"
+            )
+    new_err = ProxyError(message, err)
     new_err.__cause__ = err
     return new_err
+
+
+def _read_connect_response(sock: typing.Any) -> tuple[int, str]:
+    """Read the proxy's response head to CONNECT; returns (status, reason).
+
+    Parsed by the wire layer's HeadParser, with its limits: a malformed head
+    raises its :class:`~pool.exceptions.ResponseHeadError`, and the proxy
+    closing first :class:`~pool.exceptions.RemoteDisconnected` (both
+    ProtocolErrors, where urllib3 raises http.client's errors that it
+    reports as ProtocolError). After a 2xx the stream belongs to the origin,
+    whose first bytes can only answer ours: a proxy that sends more than the
+    head is refused with a ProtocolError.
+    """
+    parser = HeadParser()
+    received = 0
+    # Ends: each read adds at least one byte (or raises on EOF/timeout), and
+    # the parser raises once max_head_size bytes came without a full head.
+    while True:
+        data = sock.recv(_CONNECT_RECV_SIZE)
+        if not data:
+            raise RemoteDisconnected("Proxy closed the connection without a response to CONNECT")
+        received += len(data)
+        used = parser.feed(data)
+        if used:
+            break
+    status = typing.cast(int, parser.status)
+    if 200 <= status < 300 and received > used:
+        raise ProtocolError(f"Proxy sent {received - used} bytes after its {status} response to CONNECT")
+    return status, typing.cast(str, parser.reason)
 
 
 class DummyConnection:

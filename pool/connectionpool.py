@@ -491,7 +491,21 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         """Called right before a request is made, after the socket is created."""
 
     def _prepare_proxy(self, conn: HTTPConnection) -> None:
-        pass
+        """Set up and open a CONNECT tunnel on a new connection (a no-op for
+        plain HTTP pools, whose requests through a proxy are forwarded)."""
+
+    def _connect_via_proxy(self, conn: HTTPConnection, destination_scheme: str | None, timeout: typing.Any) -> None:
+        # A closed connection of a pool behind a proxy: open the CONNECT
+        # tunnel now when this destination needs one (RFC 9110 §9.3.6),
+        # within the connect timeout. Reached only for new connections.
+        if not connection_requires_http_tunnel(self.proxy, self.proxy_config, destination_scheme):
+            return
+        conn.timeout = self._timeouts(timeout)[0]
+        try:
+            self._prepare_proxy(conn)
+        except (BaseSSLError, OSError, SocketTimeout) as e:
+            self._raise_timeout(err=e, url=typing.cast(Url, self.proxy).url, timeout_value=conn.timeout)
+            raise
 
     def _get_timeout(self, timeout: _TYPE_TIMEOUT) -> Timeout:
         """Helper that always returns a :class:`~pool.util.Timeout`."""
@@ -786,6 +800,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             generation = conn._generation
             while True:
                 reused = conn.sock is not None
+                if not reused and self.proxy is not None:
+                    self._connect_via_proxy(conn, destination_scheme, timeout)
                 try:
                     response = self._make_request(
                         conn,

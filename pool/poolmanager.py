@@ -13,14 +13,15 @@ import logging
 import typing
 import warnings
 from types import TracebackType
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from ._collections import HTTPHeaderDict, RecentlyUsedContainer
 from ._request_methods import RequestMethods
 from .connection import ProxyConfig
 from .connectionpool import _REDIRECT_STATUSES, HTTPConnectionPool, HTTPSConnectionPool, port_by_scheme
-from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, URLSchemeUnknown
-from .util.request import set_file_position
+from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, ProxySchemeUnknown, URLSchemeUnknown
+from .util.proxy import connection_requires_http_tunnel
+from .util.request import make_headers, set_file_position
 from .util.retry import Retry
 from .util.timeout import Timeout
 from .util.url import Url, parse_url
@@ -356,10 +357,19 @@ class PoolManager(RequestMethods):
         key = self._key_cache.get(cache_key)
         basis = self._key_cache_basis
         if key is not None and basis[1] is self.key_fn_by_scheme and basis[0] == self.connection_pool_kw:
-            try:
-                return self.pools[key]
-            except KeyError:
-                pass
+            pools = self.pools
+            if type(pools) is RecentlyUsedContainer:
+                # RecentlyUsedContainer.__getitem__, without its call.
+                with pools.lock:
+                    found = pools._container.get(key)
+                    if found is not None:
+                        pools._container.move_to_end(key)
+                        return found
+            else:
+                try:
+                    return pools[key]
+                except KeyError:
+                    pass
         pool = self.connection_from_host(u.host, port=u.port, scheme=u.scheme)
         # Remember the key the slow path used (rebuilt the same way).
         if u.host:
@@ -480,9 +490,47 @@ class PoolManager(RequestMethods):
 
 
 class ProxyManager(PoolManager):
-    """Behaves like :class:`PoolManager`, but sends all requests through a
-    proxy. **Not implemented yet in pool**: constructing one raises
-    :class:`NotImplementedError`.
+    """Behaves like :class:`PoolManager`, but sends every request through
+    one proxy.
+
+    http:// URLs are forwarded: the request goes to the proxy with the
+    absolute URL as its target (RFC 9112 §3.2.2), ``proxy_headers`` and a
+    Host header for the origin. https:// URLs get a CONNECT tunnel per
+    connection (RFC 9110 §9.3.6), opened once and reused for the
+    connection's keep-alive life, carrying ``proxy_headers`` on the CONNECT
+    only; through an https proxy the origin's TLS runs inside the proxy's.
+
+    :param proxy_url: The proxy's URL (``http://`` or ``https://``; other
+        schemes raise :class:`~pool.exceptions.ProxySchemeUnknown`). The
+        port defaults from the scheme. User info in it
+        (``http://user:pass@host``) becomes a Basic ``Proxy-Authorization``
+        header unless ``proxy_headers`` already has one.
+    :param proxy_headers: Headers sent to the proxy: with each forwarded
+        request, and with each CONNECT. Could be used for proxy
+        authentication.
+    :param proxy_ssl_context: The SSLContext for the TLS connection to an
+        https proxy.
+    :param use_forwarding_for_https: Forward https:// requests to an https
+        proxy in absolute form instead of tunnelling them. The proxy then
+        sees every request and response in the clear; a tunnel keeps them
+        private (IP address, host name, SNI and port are visible either way).
+    :param proxy_assert_hostname: The host name the proxy's certificate must
+        match.
+    :param proxy_assert_fingerprint: The fingerprint the proxy's certificate
+        must have.
+
+    Example:
+
+    .. code-block:: python
+
+        import pool
+
+        proxy = pool.ProxyManager("http://localhost:3128/")
+        resp1 = proxy.request("GET", "http://example.com/")
+        resp2 = proxy.request("GET", "http://example.org/")
+        print(len(proxy.pools))  # 1: both went to the proxy's pool
+        resp3 = proxy.request("GET", "https://example.com/")
+        print(len(proxy.pools))  # 2: one pool per https origin
     """
 
     def __init__(
@@ -497,9 +545,72 @@ class ProxyManager(PoolManager):
         proxy_assert_fingerprint: str | None = None,
         **connection_pool_kw: typing.Any,
     ) -> None:
-        raise NotImplementedError("pool does not support proxies yet: ProxyManager is not implemented")
+        if isinstance(proxy_url, HTTPConnectionPool):
+            proxy_url = f"{proxy_url.scheme}://{proxy_url.host}:{proxy_url.port}"
+        proxy = parse_url(proxy_url)
+        if proxy.scheme not in ("http", "https"):
+            raise ProxySchemeUnknown(proxy.scheme)
+        if not proxy.port:
+            proxy = proxy._replace(port=port_by_scheme.get(proxy.scheme, 80))
+
+        proxy_headers = dict(proxy_headers) if proxy_headers else {}
+        if proxy.auth and not any(name.lower() == "proxy-authorization" for name in proxy_headers):
+            # RFC 3986 §3.2.1: user info is percent-encoded in the URL.
+            proxy_headers.update(make_headers(proxy_basic_auth=unquote(proxy.auth)))
+
+        self.proxy = proxy
+        self.proxy_headers = proxy_headers
+        self.proxy_ssl_context = proxy_ssl_context
+        self.proxy_config = ProxyConfig(
+            proxy_ssl_context,
+            use_forwarding_for_https,
+            proxy_assert_hostname,
+            proxy_assert_fingerprint,
+        )
+
+        connection_pool_kw["_proxy"] = self.proxy
+        connection_pool_kw["_proxy_headers"] = self.proxy_headers
+        connection_pool_kw["_proxy_config"] = self.proxy_config
+
+        super().__init__(num_pools, headers, **connection_pool_kw)
+
+    def connection_from_host(
+        self,
+        host: str | None,
+        port: int | None = None,
+        scheme: str | None = "http",
+        pool_kwargs: dict[str, typing.Any] | None = None,
+    ) -> HTTPConnectionPool:
+        """The pool for a request: one per origin for https (each connection
+        a tunnel, or forwarded), the proxy's own pool for everything else."""
+        if scheme == "https":
+            return super().connection_from_host(host, port, scheme, pool_kwargs=pool_kwargs)
+        proxy = typing.cast(Url, self.proxy)
+        return super().connection_from_host(proxy.host, proxy.port, proxy.scheme, pool_kwargs=pool_kwargs)
+
+    def _set_proxy_headers(self, url: str, headers: typing.Mapping[str, str] | None = None) -> typing.Mapping[str, str]:
+        """Headers for a forwarded request: ``Accept: */*`` and the origin's
+        Host, each unless the caller's headers set it."""
+        headers_ = {"Accept": "*/*"}
+        netloc = parse_url(url).netloc
+        if netloc:
+            headers_["Host"] = netloc
+        if headers:
+            headers_.update(headers)
+        return headers_
+
+    def urlopen(  # type: ignore[override]
+        self, method: str, url: str, redirect: bool = True, **kw: typing.Any
+    ) -> BaseHTTPResponse:
+        """Same as :meth:`HTTPConnectionPool.urlopen`; ``url`` must be absolute."""
+        u = parse_url(url)
+        if not connection_requires_http_tunnel(self.proxy, self.proxy_config, u.scheme):
+            # Through a tunnel the connection itself sends Host; a forwarded
+            # request must name its origin.
+            kw["headers"] = self._set_proxy_headers(url, kw.get("headers", self.headers))
+        return super().urlopen(method, url, redirect=redirect, **kw)
 
 
 def proxy_from_url(url: str, **kw: typing.Any) -> ProxyManager:
-    """Shortcut for ``ProxyManager(proxy_url=url, **kw)`` (not implemented yet)."""
+    """Shortcut for ``ProxyManager(proxy_url=url, **kw)``."""
     return ProxyManager(proxy_url=url, **kw)

@@ -760,6 +760,25 @@ class BaseHTTPResponse(io.IOBase):
         return self.url
 
 
+# The attributes HTTPResponse.__init__ gives every response read from the
+# wire, whatever the request (see HTTPResponse._from_wire_head).
+_WIRE_START: dict[str, typing.Any] = {
+    "_has_decoded_content": False,
+    "_decoder": None,
+    "_decoder_ready": False,
+    "_decoder_flushed": False,
+    "_wire_body": True,
+    "auto_close": True,
+    "_body": None,
+    "_uncached_read_occurred": False,
+    "_fp": None,
+    "_orig": None,
+    "_fp_bytes_read": 0,
+    "_sock_shutdown": None,
+    "chunk_left": None,
+}
+
+
 class HTTPResponse(BaseHTTPResponse):
     """An HTTP response whose body is read and decoded on demand.
 
@@ -842,6 +861,74 @@ class HTTPResponse(BaseHTTPResponse):
 
         if preload_content and not self._body:
             self._body = self.read(decode_content=decode_content)
+
+    @classmethod
+    def _from_wire_head(
+        cls,
+        reader: typing.Any,
+        head: tuple[typing.Any, ...],
+        connection: typing.Any,
+        pool: HTTPConnectionPool | None,
+        request_method: str,
+        request_url: str,
+        preload_content: bool,
+        decode_content: bool,
+        enforce_content_length: bool,
+        retries: Retry | None,
+    ) -> HTTPResponse:
+        # The connection's way to build a response, once per request: the
+        # state __init__ leaves for a wire body, set directly.  ``head`` is
+        # what reader.read_response() returned; a body it holds (the whole
+        # body came with the head) is taken as read(), release and all, would
+        # take it, without another call into the Reader.  Keep in step with
+        # __init__, BaseHTTPResponse.__init__, read() and _raw_read().
+        version, status, reason, fields, body = head
+        self = cls.__new__(cls)
+        headers = HTTPHeaderDict.__new__(HTTPHeaderDict)
+        headers._container = fields
+        # What every wire response starts with, in one update.
+        self.__dict__.update(_WIRE_START)
+        self.headers = headers
+        self.status = status
+        self.version = version
+        self.version_string = "HTTP/1.1" if version == 11 else "HTTP/1.0"
+        self.reason = reason
+        self.decode_content = decode_content
+        self._request_url = request_url
+        if retries is not None and retries.history:
+            self.retries = retries
+        else:
+            self._retries = retries
+        self.enforce_content_length = enforce_content_length
+        self._reader = reader
+        self._request_method = request_method
+        self._pool = pool
+        self._connection = connection
+        self._decoded_buffer = BytesQueueBuffer()
+        self.msg = headers
+        self.chunked = reader.framing == _FRAMING_CHUNKED
+        self.length_remaining = reader.length_remaining
+        if body is None:
+            if preload_content:
+                self._body = self.read(decode_content=decode_content)
+            return self
+        if "content-encoding" in fields:
+            self._init_decoder()
+        else:
+            self._decoder_ready = True
+        self.length_remaining = 0
+        self._fp_bytes_read = len(body)
+        self._uncached_read_occurred = True
+        self._reader = None
+        if not reader.reusable:
+            connection.close()
+        if pool is not None:
+            self._connection = None
+            pool._put_conn(connection)
+        if body and decode_content and self._decoder is not None:
+            body = self._decode(body, True, flush_decoder=True)
+        self._body = body
+        return self
 
     # ---------------------------------------------------------- connection
 

@@ -185,19 +185,7 @@ def test_response_with_content_length_and_transfer_encoding(runs):
     assert _ok(runs, "pool", "cl_te_response") == ["ConnectionError", "InvalidFraming"]
 
 
-def _proxy_manager_missing() -> bool:
-    from pool.poolmanager import ProxyManager
-
-    try:
-        ProxyManager("http://127.0.0.1:9")
-    except NotImplementedError:
-        return True
-    return False
-
-
-def test_proxies(runs, request):
+def test_proxies(runs):
     expected = {"proxied": "id?id=via", "auth": "Basic cHU6cHA="}
     assert _ok(runs, "urllib3", "proxies") == expected
-    if _proxy_manager_missing():
-        request.applymarker(pytest.mark.xfail(reason="pool has no ProxyManager yet", strict=True))
     assert _ok(runs, "pool", "proxies") == expected
