@@ -66,6 +66,8 @@ _FROM_INT_CACHE: dict[tuple[type, type, object, bool], Retry] = {}
 _FROM_INT_CACHE_MAX = 64
 
 _WHITESPACE = " \t\r\n\x0b\x0c"
+# More digits than this in a delay-seconds Retry-After is longer than any cap.
+_MAX_DELAY_DIGITS = 18
 
 
 class Retry:
@@ -281,19 +283,28 @@ class Retry:
 
         Accepts delay-seconds (``"120"``, surrounding whitespace allowed) and
         an HTTP-date (RFC 9110 §10.2.3).  Unlike urllib3 the result is not
-        clamped: :meth:`sleep` compares it with the cap.
+        clamped: :meth:`sleep` compares it with the cap.  More than 18
+        digits give ``inf`` (longer than any cap).
 
         :raises InvalidHeader: for any other value.
         """
         stripped = retry_after.strip(_WHITESPACE)
         seconds: float
         if stripped.isdigit() and stripped.isascii():
-            seconds = int(stripped)
+            # A server can send thousands of digits: past any real delay, and
+            # past what int() converts, they simply mean "too long".
+            seconds = int(stripped) if len(stripped) <= _MAX_DELAY_DIGITS else float("inf")
         else:
             parsed = email.utils.parsedate_tz(retry_after)
-            if parsed is None:
-                raise InvalidHeader(f"Invalid Retry-After header: {retry_after}")
-            seconds = email.utils.mktime_tz(parsed) - time.time()
+            try:
+                if parsed is None:
+                    raise ValueError
+                # A date the platform can't represent (year 99999) is as
+                # invalid as no date at all.
+                seconds = email.utils.mktime_tz(parsed) - time.time()
+            except (ValueError, OverflowError):
+                shown = retry_after if len(retry_after) <= 64 else retry_after[:64] + "..."
+                raise InvalidHeader(f"Invalid Retry-After header: {shown}") from None
         return max(seconds, 0)
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
