@@ -2,7 +2,8 @@
 
 ``import pool as urllib3`` runs urllib3 code several times faster; see README.md.
 ``pool.install_as_urllib3()`` makes ``import urllib3`` (and so requests) use
-pool. ``__all__`` is exactly urllib3's.
+pool. ``__all__`` is urllib3's plus :class:`Limits`, pool's own knob for the
+sizes a server may make the client hold.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .connectionpool import HTTPConnectionPool, HTTPSConnectionPool, connection_
 from .filepost import encode_multipart_formdata
 from .poolmanager import PoolManager, ProxyManager, proxy_from_url
 from .response import BaseHTTPResponse, HTTPResponse
+from .util.limits import Limits
 from .util.request import make_headers
 from .util.retry import Retry
 from .util.timeout import Timeout
@@ -42,6 +44,7 @@ __all__ = (
     "proxy_from_url",
     "request",
     "BaseHTTPResponse",
+    "Limits",
 )
 
 logging.getLogger(__name__).addHandler(NullHandler())

@@ -50,9 +50,9 @@ def ensure_can_construct_http_header_dict(potential: object) -> ValidHTTPHeaderS
     cost as much as building the dict).
     """
     if isinstance(potential, (HTTPHeaderDict, typing.Mapping, typing.Iterable)):
-        return potential  # type: ignore[return-value]
+        return potential
     if hasattr(potential, "keys") and hasattr(potential, "__getitem__"):
-        return potential  # type: ignore[return-value]
+        return potential
     return None
 
 
@@ -91,7 +91,7 @@ class RecentlyUsedContainer(typing.Generic[_KT, _VT], typing.MutableMapping[_KT,
             self._container[key] = value
             if old is not _Sentinel.not_passed:
                 # Replacing a key disposes of the value it held, as urllib3 does.
-                evicted.append(old)  # type: ignore[arg-type]
+                evicted.append(old)
             elif len(self._container) > self._maxsize:
                 # Insert first, then trim: correct even for maxsize 0.
                 evicted.append(self._container.popitem(last=False)[1])
@@ -230,7 +230,16 @@ class HTTPHeaderDict(typing.MutableMapping[str, str]):
             return key.lower() in self._container
         return False
 
-    def get(self, key: str, default: typing.Any = None) -> typing.Any:  # type: ignore[override]
+    @typing.overload
+    def get(self, key: str) -> str | None: ...
+
+    @typing.overload
+    def get(self, key: str, default: str) -> str: ...
+
+    @typing.overload
+    def get(self, key: str, default: _DT) -> str | _DT: ...
+
+    def get(self, key: str, default: object = None) -> object:
         """``self[key]`` if present, else ``default``."""
         if isinstance(key, bytes):
             key = key.decode("latin-1")

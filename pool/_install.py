@@ -74,7 +74,7 @@ _NOT_PROVIDED = (
 )
 
 # Names in pool.__all__ that urllib3 does not have.
-_POOL_ONLY_NAMES = frozenset({"install_as_urllib3"})
+_POOL_ONLY_NAMES = frozenset({"install_as_urllib3", "Limits"})
 
 _lock = threading.Lock()
 

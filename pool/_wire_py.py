@@ -34,7 +34,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, NoReturn, Optional, Tuple
 
 from .exceptions import (
     ChunkLineTooLong,
@@ -154,7 +154,7 @@ _ERRORS = {
 }
 
 
-def _raise_for(code: int, data: Any = None, where: str = "") -> None:
+def _raise_for(code: int, data: Any = None, where: str = "") -> NoReturn:
     """Raise the pool.exceptions class for a wire error code.
 
     The one place where codes become exceptions; ``data`` (the offending
@@ -193,6 +193,8 @@ _VALUE_STR = re.compile(r"[%s]*" % _FIELD_BYTE)
 _DIGITS_STR = re.compile(r"[0-9]+")
 _TARGET_STR = re.compile(r"[\x21-\x7e]+")
 # Byte patterns for the chunked decoder.
+# The *_RUN patterns match at any offset, if only the empty string: their
+# match() is never None (the asserts after them say so to the type checker).
 _TOKEN_RUN = re.compile(rb"[%s]*" % _TCHAR.encode())
 _VALUE_RUN = re.compile(rb"[%s]*" % _FIELD_BYTE.encode())
 _HEX_RUN = re.compile(rb"[0-9A-Fa-f]*")
@@ -419,7 +421,7 @@ class HeadParser:
 
         :raises InvalidFraming: both Content-Length and Transfer-Encoding.
         """
-        if not self.status:
+        if not self.status or self.version is None:
             raise RuntimeError("the response head is not complete")
         return _framing(self.version, self.status, self._flags, self.content_length, request_was_head)
 
@@ -444,7 +446,7 @@ _P_NAME = 5
 _P_VALUE = 6
 
 
-def _eol_error(line: bytes, i: int) -> int:
+def _eol_error(line: bytes | bytearray, i: int) -> int:
     """Offset of the first bad byte from ``i``, where only a line end may
     follow; -1 if the line is (so far) well terminated."""
     if i == len(line):
@@ -501,21 +503,25 @@ class _ChunkState:
         self.hex_end = 0
         self.line_error = 0
 
-    def _check_size(self, line: bytes) -> int:
+    def _check_size(self, line: bytes | bytearray) -> int:
         """Check `line` from where the last check stopped; offset of the first
         bad byte, or -1.  The line holds at most one LF, at its end."""
         i = self.vpos
         phase = self.phase
         n = len(line)
         if phase <= _P_HEX:
-            j = _HEX_RUN.match(line, i).end()
+            run = _HEX_RUN.match(line, i)
+            assert run is not None
+            j = run.end()
             if j == 0:
                 if n == 0:
                     return -1
                 self.line_error = _E_BAD_CHUNK_SIZE
                 return 0
             if self.sig == 0:
-                z = _ZERO_RUN.match(line, i, j).end()
+                run = _ZERO_RUN.match(line, i, j)
+                assert run is not None
+                z = run.end()
                 self.sig = j - z
             else:
                 self.sig += j - i
@@ -528,7 +534,9 @@ class _ChunkState:
             self.hex_end = i = j
             phase = _P_OWS
         if phase == _P_OWS:
-            i = _OWS_RUN.match(line, i).end()
+            run = _OWS_RUN.match(line, i)
+            assert run is not None
+            i = run.end()
             if i == n:
                 self.vpos, self.phase = i, _P_OWS
                 return -1
@@ -538,7 +546,9 @@ class _ChunkState:
             else:
                 phase = _P_EOL
         if phase == _P_EXT:
-            i = _VALUE_RUN.match(line, i).end()
+            run = _VALUE_RUN.match(line, i)
+            assert run is not None
+            i = run.end()
         bad = _eol_error(line, i)
         if bad >= 0:
             self.line_error = _E_BAD_CHUNK_EXT
@@ -548,7 +558,7 @@ class _ChunkState:
         self.vpos, self.phase = i, (phase if i == n else _P_EOL)
         return -1
 
-    def _check_trailer(self, line: bytes) -> int:
+    def _check_trailer(self, line: bytes | bytearray) -> int:
         """Like _check_size, for a trailer field line or the final empty line."""
         i = self.vpos
         phase = self.phase
@@ -561,7 +571,9 @@ class _ChunkState:
                 return _eol_error(line, 0)  # the empty line that ends the trailers
             phase = _P_NAME
         if phase == _P_NAME:
-            j = _TOKEN_RUN.match(line, i).end()
+            run = _TOKEN_RUN.match(line, i)
+            assert run is not None
+            j = run.end()
             if j == n:
                 self.vpos, self.phase = j, _P_NAME
                 return -1
@@ -570,7 +582,9 @@ class _ChunkState:
             i = j + 1
             phase = _P_VALUE
         if phase == _P_VALUE:
-            i = _VALUE_RUN.match(line, i).end()
+            run = _VALUE_RUN.match(line, i)
+            assert run is not None
+            i = run.end()
         bad = _eol_error(line, i)
         if bad < 0:
             self.vpos, self.phase = i, (phase if i == n else _P_EOL)
@@ -612,18 +626,18 @@ class _ChunkState:
         # (that byte, whatever it is, is the first one too many).
         take = min(end - pos, room + 1)
         self.line += buf[pos : pos + take]
-        line = self.line
-        bad = self._check_size(line) if sizing else self._check_trailer(line)
+        partial = self.line
+        bad = self._check_size(partial) if sizing else self._check_trailer(partial)
         # Byte order decides: a bad byte before the limit is a syntax error;
-        # otherwise the byte past the limit is (bad < len(line) always).
+        # otherwise the byte past the limit is (bad < len(partial) always).
         if 0 <= bad < limit:
-            self._fail_line(sizing, line)
-        if len(line) > limit:
+            self._fail_line(sizing, partial)
+        if len(partial) > limit:
             self.state = _S_FAILED
             _raise_for(_E_CHUNK_LINE_TOO_LONG if sizing else _E_TRAILER_TOO_LARGE)
         return pos + take
 
-    def _fail_line(self, sizing: bool, line: bytes) -> None:
+    def _fail_line(self, sizing: bool, line: bytes | bytearray) -> NoReturn:
         self.state = _S_FAILED
         _raise_for((self.line_error or _E_BAD_CHUNK_SIZE) if sizing else _E_BAD_TRAILER, line)
 
@@ -658,7 +672,7 @@ class _ChunkState:
         pieces = bytes(view[line_end : stop - 2]).split(b"\r\n" + bytes(view[start:line_end]))
         # k pieces hold k * size bytes in all, so if none is longer than
         # size, every one is exactly size long.
-        if len(pieces) != k or max(map(len, pieces)) != size or view[stop - 2 : stop] != b"\r\n":
+        if len(pieces) != k or max(map(len, pieces)) != size or buf[stop - 2 : stop] != b"\r\n":
             self.run_backoff = _RUN_BACKOFF
             return None
         return b"".join(pieces), stop
@@ -882,7 +896,7 @@ class Reader:
                 raise TimeoutError("total deadline exceeded")
             rt = self.read_timeout
             self.sock.settimeout(remaining if rt is None or rt > remaining else rt)
-        n = self.sock.recv_into(view)
+        n: int = self.sock.recv_into(view)
         if not n:
             self._eof = True
         return n
@@ -1026,11 +1040,11 @@ class Reader:
         try:
             framing = self.framing
             if framing == FRAMING_LENGTH:
-                got = self._into_length(dest, single)
+                got = self._into_plain(dest, single, True)
             elif framing == FRAMING_CHUNKED:
                 got = self._into_chunked(dest, single)
             elif framing == FRAMING_CLOSE:
-                got = self._into_close(dest, single)
+                got = self._into_plain(dest, single, False)
             else:
                 got = 0
         except BaseException:
@@ -1044,9 +1058,11 @@ class Reader:
         dest[got : got + n] = self._view[s : s + n]
         self._start = s + n
 
-    def _into_length(self, dest: memoryview, single: bool) -> int:
+    def _into_plain(self, dest: memoryview, single: bool, sized: bool) -> int:
+        """Body bytes delimited by Content-Length (``sized``) or by the close
+        of the connection: the two differ only in where the body ends."""
         remaining = self.length_remaining or 0
-        want = min(len(dest), remaining)
+        want = min(len(dest), remaining) if sized else len(dest)
         got = 0
         while got < want:
             avail = self._end - self._start
@@ -1066,40 +1082,19 @@ class Reader:
                     continue
                 n = 0
             if not n:
+                if not sized:
+                    self.complete = True
+                    return got
                 # The peer closed before the body ended.
-                self.length_remaining = remaining
+                self.length_remaining = remaining - got
                 if self.enforce_content_length:
-                    raise _incomplete(self.bytes_read + got, remaining)
+                    raise _incomplete(self.bytes_read + got, remaining - got)
                 return got
             got += n
-            remaining -= n
-        self.length_remaining = remaining
-        if not remaining:
-            self.complete = True
-        return got
-
-    def _into_close(self, dest: memoryview, single: bool) -> int:
-        want = len(dest)
-        got = 0
-        while got < want:
-            avail = self._end - self._start
-            if avail:
-                n = min(avail, want - got)
-                self._copy_out(dest, got, n)
-            elif single and got:
-                break
-            elif self._eof:
-                n = 0
-            elif want >= _DIRECT_MIN:
-                n = self._recv(dest[got:want])
-            else:
-                if self._fill():
-                    continue
-                n = 0
-            if not n:
+        if sized:
+            self.length_remaining = remaining = remaining - got
+            if not remaining:
                 self.complete = True
-                break
-            got += n
         return got
 
     def _into_chunked(self, dest: memoryview, single: bool) -> int:

@@ -43,6 +43,7 @@ from .exceptions import (
 )
 from .util import ssl_ as _ssl_util
 from .util.connection import create_connection
+from .util.limits import DEFAULT_LIMITS, Limits
 from .util.request import SKIP_HEADER, SKIPPABLE_HEADERS, body_to_chunks
 from .util.ssl_match_hostname import CertificateError, match_hostname
 from .util.timeout import _DEFAULT_TIMEOUT, Timeout
@@ -130,6 +131,8 @@ class HTTPConnection:
       defaults to :attr:`default_socket_options` (TCP_NODELAY on). Pass ``[]``
       to set none.
     - ``blocksize``: bytes read from a file-like body per send.
+    - ``limits``: a :class:`~pool.util.limits.Limits` for the responses read
+      on this connection (default: :data:`~pool.util.limits.DEFAULT_LIMITS`).
     """
 
     default_port: typing.ClassVar[int] = port_by_scheme["http"]
@@ -175,6 +178,7 @@ class HTTPConnection:
         socket_options: None | _TYPE_SOCKET_OPTIONS = default_socket_options,
         proxy: Url | None = None,
         proxy_config: ProxyConfig | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if port is None:
             host, port = self._split_host_port(host)
@@ -190,6 +194,12 @@ class HTTPConnection:
         self.socket_options = socket_options
         self.proxy = proxy
         self.proxy_config = proxy_config
+        if limits is None:
+            limits = DEFAULT_LIMITS
+        elif not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
+        #: The :class:`~pool.util.limits.Limits` of this connection's responses.
+        self.limits = limits
         self.sock: typing.Any = None
         self._reader: typing.Any = None
         self._poller: typing.Any = None
@@ -277,7 +287,15 @@ class HTTPConnection:
         self._sock_timeout = self.timeout
         # For the pool's max_connection_age / idle_timeout knobs.
         self._created_at = self._last_used = time.monotonic()
-        self._reader = Reader(sock)
+        limits = self.limits
+        self._reader = Reader(
+            sock,
+            max_head_size=limits.max_head_size,
+            max_headers=limits.max_headers,
+            max_chunk_line=limits.max_chunk_line,
+            max_trailer_size=limits.max_trailer_size,
+            max_interim=limits.max_interim_responses,
+        )
         try:
             poller = select.poll()
             poller.register(sock, select.POLLIN | select.POLLPRI)
@@ -749,7 +767,7 @@ class HTTPSConnection(HTTPConnection):
     turns into :class:`~pool.exceptions.SSLError`.
     """
 
-    default_port = port_by_scheme["https"]  # type: ignore[misc]
+    default_port = port_by_scheme["https"]
 
     cert_reqs: int | str | None = None
     ca_certs: str | None = None
@@ -785,6 +803,7 @@ class HTTPSConnection(HTTPConnection):
         cert_file: str | None = None,
         key_file: str | None = None,
         key_password: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__(
             host,
@@ -795,27 +814,18 @@ class HTTPSConnection(HTTPConnection):
             socket_options=socket_options,
             proxy=proxy,
             proxy_config=proxy_config,
+            limits=limits,
         )
-        self.key_file = key_file
-        self.cert_file = cert_file
-        self.key_password = key_password
         self.ssl_context = ssl_context
         self.server_hostname = server_hostname
-        self.assert_hostname = assert_hostname
-        self.assert_fingerprint = assert_fingerprint
         self.ssl_version = ssl_version
         self.ssl_minimum_version = ssl_minimum_version
         self.ssl_maximum_version = ssl_maximum_version
-        self.ca_certs = ca_certs and os.path.expanduser(ca_certs)
-        self.ca_cert_dir = ca_cert_dir and os.path.expanduser(ca_cert_dir)
-        self.ca_cert_data = ca_cert_data
-        # cert_reqs depends on ssl_context, so it is worked out last.
-        if cert_reqs is None:
-            if self.ssl_context is not None:
-                cert_reqs = self.ssl_context.verify_mode
-            else:
-                cert_reqs = _ssl_util.resolve_cert_reqs(None)
-        self.cert_reqs = cert_reqs
+        # After ssl_context, which the default cert_reqs comes from.
+        self._set_cert(
+            key_file, cert_file, cert_reqs, key_password, ca_certs,
+            assert_hostname, assert_fingerprint, ca_cert_dir, ca_cert_data
+        )
 
     def set_cert(
         self,
@@ -837,6 +847,25 @@ class HTTPSConnection(HTTPConnection):
             category=FutureWarning,
             stacklevel=2,
         )
+        self._set_cert(
+            key_file, cert_file, cert_reqs, key_password, ca_certs,
+            assert_hostname, assert_fingerprint, ca_cert_dir, ca_cert_data
+        )
+
+    def _set_cert(
+        self,
+        key_file: str | None,
+        cert_file: str | None,
+        cert_reqs: int | str | None,
+        key_password: str | None,
+        ca_certs: str | None,
+        assert_hostname: None | str | typing.Literal[False],
+        assert_fingerprint: str | None,
+        ca_cert_dir: str | None,
+        ca_cert_data: None | str | bytes,
+    ) -> None:
+        # The certificate and verification settings; cert_reqs defaults to
+        # what ssl_context (if any) verifies.
         if cert_reqs is None:
             cert_reqs = self.ssl_context.verify_mode if self.ssl_context is not None else _ssl_util.resolve_cert_reqs(None)
         self.key_file = key_file
@@ -893,24 +922,7 @@ class HTTPSConnection(HTTPConnection):
                 SystemTimeWarning,
             )
         try:
-            tls_sock, verified = _ssl_wrap_socket_and_match_hostname(
-                sock,
-                cert_reqs=self.cert_reqs,
-                ssl_version=self.ssl_version,
-                ssl_minimum_version=self.ssl_minimum_version,
-                ssl_maximum_version=self.ssl_maximum_version,
-                ca_certs=self.ca_certs,
-                ca_cert_dir=self.ca_cert_dir,
-                ca_cert_data=self.ca_cert_data,
-                cert_file=self.cert_file,
-                key_file=self.key_file,
-                key_password=self.key_password,
-                server_hostname=server_hostname.rstrip("."),
-                ssl_context=self.ssl_context,
-                assert_hostname=self.assert_hostname,
-                assert_fingerprint=self.assert_fingerprint,
-                tls_in_tls=tls_in_tls,
-            )
+            tls_sock, verified = self._wrap_tls(sock, server_hostname, to_proxy=False, tls_in_tls=tls_in_tls)
         except BaseException:
             sock.close()
             raise
@@ -922,12 +934,35 @@ class HTTPSConnection(HTTPConnection):
             self.proxy_is_verified = verified
 
     def _connect_tls_proxy(self, hostname: str, sock: typing.Any) -> typing.Any:
-        """TLS to an https proxy: the ProxyManager's ``proxy_ssl_context``,
-        ``proxy_assert_hostname`` and ``proxy_assert_fingerprint``, with this
-        connection's CA and verification settings; no client certificate.
-        Sets :attr:`proxy_is_verified`."""
-        proxy_config = self.proxy_config
-        tls_sock, verified = _ssl_wrap_socket_and_match_hostname(
+        """TLS to an https proxy (see :meth:`_wrap_tls`); sets
+        :attr:`proxy_is_verified`."""
+        tls_sock, verified = self._wrap_tls(sock, hostname, to_proxy=True)
+        self.proxy_is_verified = verified
+        return tls_sock
+
+    def _wrap_tls(
+        self, sock: typing.Any, hostname: str, *, to_proxy: bool, tls_in_tls: bool = False
+    ) -> tuple[typing.Any, bool]:
+        """TLS over ``sock`` with this connection's CA, verification and TLS
+        version settings; return (TLS socket, whether the peer is verified).
+
+        To the origin: this connection's client certificate, ``ssl_context``
+        and hostname or fingerprint checks.  To an https proxy
+        (``to_proxy``): the ProxyManager's ``proxy_ssl_context``,
+        ``proxy_assert_hostname`` and ``proxy_assert_fingerprint``, and no
+        client certificate.
+        """
+        if to_proxy:
+            proxy_config = self.proxy_config
+            cert_file = key_file = key_password = None
+            ssl_context = proxy_config.ssl_context if proxy_config is not None else None
+            assert_hostname = proxy_config.assert_hostname if proxy_config is not None else None
+            assert_fingerprint = proxy_config.assert_fingerprint if proxy_config is not None else None
+        else:
+            cert_file, key_file, key_password = self.cert_file, self.key_file, self.key_password
+            ssl_context = self.ssl_context
+            assert_hostname, assert_fingerprint = self.assert_hostname, self.assert_fingerprint
+        return _ssl_wrap_socket_and_match_hostname(
             sock,
             cert_reqs=self.cert_reqs,
             ssl_version=self.ssl_version,
@@ -936,16 +971,15 @@ class HTTPSConnection(HTTPConnection):
             ca_certs=self.ca_certs,
             ca_cert_dir=self.ca_cert_dir,
             ca_cert_data=self.ca_cert_data,
-            cert_file=None,
-            key_file=None,
-            key_password=None,
+            cert_file=cert_file,
+            key_file=key_file,
+            key_password=key_password,
             server_hostname=hostname.rstrip("."),
-            ssl_context=proxy_config.ssl_context if proxy_config is not None else None,
-            assert_hostname=proxy_config.assert_hostname if proxy_config is not None else None,
-            assert_fingerprint=proxy_config.assert_fingerprint if proxy_config is not None else None,
+            ssl_context=ssl_context,
+            assert_hostname=assert_hostname,
+            assert_fingerprint=assert_fingerprint,
+            tls_in_tls=tls_in_tls,
         )
-        self.proxy_is_verified = verified
-        return tls_sock
 
 
 def _load_default_trust(context: typing.Any) -> None:

@@ -23,6 +23,7 @@ import weakref
 from socket import timeout as SocketTimeout
 from types import TracebackType
 
+from ._base_connection import ProxyConfig
 from ._collections import HTTPHeaderDict
 from ._request_methods import RequestMethods
 from .connection import (
@@ -32,7 +33,6 @@ from .connection import (
     HTTPConnection,
     HTTPException,
     HTTPSConnection,
-    ProxyConfig,
     _wrap_proxy_error,
 )
 from .connection import port_by_scheme as port_by_scheme
@@ -248,7 +248,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
     :param _proxy: Parsed proxy URL (set by ProxyManager).
     :param _proxy_headers: Headers for the proxy (set by ProxyManager).
     :param \\**conn_kw: Passed to each new connection (``source_address``,
-        ``socket_options``, ``blocksize``, TLS settings...). Two pool-level
+        ``socket_options``, ``blocksize``, ``limits``, TLS settings...). Two pool-level
         knobs are taken out first, both off by default:
         ``idle_timeout`` (seconds a connection may sit idle before it is
         closed at checkout instead of reused) and ``max_connection_age``
@@ -256,7 +256,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
     """
 
     scheme = "http"
-    ConnectionCls: typing.Any = HTTPConnection
+    ConnectionCls: type[HTTPConnection] = HTTPConnection
 
     def __init__(
         self,
@@ -317,7 +317,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         self._n_stale_retries = 0
         self._n_out = 0
         self._warned_full = False
-        self._timeout_cache: tuple[typing.Any, ...] = (None,)
+        # (timeout it was computed for, its result).  The key starts as an
+        # object no caller can pass, so timeout=None misses the cache too.
+        self._timeout_cache: tuple[object, tuple[typing.Any, typing.Any, typing.Any]] = (object(), (None, None, None))
 
         # Close pooled connections when the pool is garbage collected; pass
         # the queue, not self, so the finalizer doesn't keep the pool alive.
@@ -798,8 +800,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         try:
             conn = self._get_conn(timeout=pool_timeout)
             generation = conn._generation
+            reused = conn.sock is not None
             while True:
-                reused = conn.sock is not None
                 if not reused and self.proxy is not None:
                     self._connect_via_proxy(conn, destination_scheme, timeout)
                 try:
@@ -829,21 +831,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                     conn.close()
                     if body_pos is not None:
                         rewind_body(body, body_pos)
+                    # Once more, as a new connection: a second failure is raised.
                     reused = False
-                    response = self._make_request(
-                        conn,
-                        method,
-                        url,
-                        timeout=timeout,
-                        body=body,
-                        headers=headers,
-                        chunked=chunked,
-                        retries=retries,
-                        response_conn=conn,
-                        preload_content=preload_content,
-                        decode_content=decode_content,
-                        **response_kw,
-                    )
+                    continue
                 break
             if reused:
                 self._n_reused += 1
@@ -976,7 +966,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
     def _follow_redirect(
         self,
-        response: typing.Any,
+        response: BaseHTTPResponse,
         redirect_location: str,
         method: str,
         url: str,
@@ -1003,12 +993,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             body_pos = None
             headers = HTTPHeaderDict(headers)._prepare_for_method_change()
 
-        if retries.remove_headers_on_redirect and not self.is_same_host(redirect_location):
-            new_headers = headers.copy()
-            for header in headers:
-                if header.lower() in retries.remove_headers_on_redirect:
-                    new_headers.pop(header, None)
-            headers = new_headers
+        headers = _redirect_headers(headers, retries, self, redirect_location)
 
         try:
             retries = retries.increment(method, url, response=response, _pool=self)
@@ -1044,6 +1029,19 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRY_AFTER_STATUSES = frozenset(Retry.RETRY_AFTER_STATUS_CODES)
 
 
+def _redirect_headers(headers: typing.Any, retries: Retry, pool: HTTPConnectionPool, location: str) -> typing.Any:
+    """``headers`` for following a redirect to ``location``: without those
+    named in ``retries.remove_headers_on_redirect`` when it leaves the host
+    of ``pool``.  Used by pools and by PoolManager."""
+    if retries.remove_headers_on_redirect and not pool.is_same_host(location):
+        kept = headers.copy()
+        for header in headers:
+            if header.lower() in retries.remove_headers_on_redirect:
+                kept.pop(header, None)
+        return kept
+    return headers
+
+
 class HTTPSConnectionPool(HTTPConnectionPool):
     """Same as :class:`HTTPConnectionPool`, but HTTPS.
 
@@ -1054,7 +1052,7 @@ class HTTPSConnectionPool(HTTPConnectionPool):
     """
 
     scheme = "https"
-    ConnectionCls: typing.Any = HTTPSConnection
+    ConnectionCls: type[HTTPSConnection] = HTTPSConnection
 
     def __init__(
         self,
@@ -1103,7 +1101,8 @@ class HTTPSConnectionPool(HTTPConnectionPool):
         """Return a fresh :class:`HTTPSConnection`."""
         self.num_connections += 1
         log.debug("Starting new HTTPS connection (%d): %s:%s", self.num_connections, self.host, self.port or "443")
-        if not self.ConnectionCls or self.ConnectionCls is DummyConnection:  # pragma: no cover
+        # DummyConnection stands in for HTTPSConnection where ssl is missing.
+        if not self.ConnectionCls or issubclass(self.ConnectionCls, DummyConnection):  # pragma: no cover
             raise ImportError("Can't connect to HTTPS URL because the SSL module is not available.")
         actual_host: str = self.host
         actual_port = self.port

@@ -15,11 +15,18 @@ import warnings
 from types import TracebackType
 from urllib.parse import unquote, urljoin
 
+from ._base_connection import ProxyConfig
 from ._collections import HTTPHeaderDict, RecentlyUsedContainer
 from ._request_methods import RequestMethods
-from .connection import ProxyConfig
-from .connectionpool import _REDIRECT_STATUSES, HTTPConnectionPool, HTTPSConnectionPool, port_by_scheme
+from .connectionpool import (
+    _REDIRECT_STATUSES,
+    HTTPConnectionPool,
+    HTTPSConnectionPool,
+    _redirect_headers,
+    port_by_scheme,
+)
 from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, ProxySchemeUnknown, URLSchemeUnknown
+from .util.limits import Limits
 from .util.proxy import connection_requires_http_tunnel
 from .util.request import make_headers, set_file_position
 from .util.retry import Retry
@@ -100,6 +107,7 @@ class PoolKey(typing.NamedTuple):
     # alone still construct.
     key_idle_timeout: float | None = None
     key_max_connection_age: float | None = None
+    key_limits: Limits | None = None
 
 
 def _default_key_normalizer(key_class: type[PoolKey], request_context: dict[str, typing.Any]) -> PoolKey:
@@ -165,7 +173,8 @@ class PoolManager(RequestMethods):
     :param headers: Headers to include with all requests, unless other
         headers are given explicitly.
     :param \\**connection_pool_kw: Additional parameters are used to create
-        fresh :class:`~pool.connectionpool.ConnectionPool` instances.
+        fresh :class:`~pool.connectionpool.ConnectionPool` instances; pool's
+        own include ``limits`` (a :class:`~pool.util.limits.Limits`).
 
     Example:
 
@@ -462,13 +471,7 @@ class PoolManager(RequestMethods):
         if not isinstance(retries, Retry):
             retries = Retry.from_int(retries, redirect=redirect)
 
-        # Strip headers marked as unsafe to forward to another host.
-        if retries.remove_headers_on_redirect and not conn.is_same_host(redirect_location):
-            new_headers = kw["headers"].copy()
-            for header in kw["headers"]:
-                if header.lower() in retries.remove_headers_on_redirect:
-                    new_headers.pop(header, None)
-            kw["headers"] = new_headers
+        kw["headers"] = _redirect_headers(kw["headers"], retries, conn, redirect_location)
 
         try:
             retries = retries.increment(method, url, response=response, _pool=conn)

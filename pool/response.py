@@ -17,8 +17,9 @@ Memory: ``read(amt)``, ``read1(amt)`` and ``stream(amt)`` return at most
 and decoded data between calls, however well the body compresses, so a
 decompression bomb never lands in memory whole.  ``read()`` without ``amt``
 (and ``.data``, and ``preload_content=True``) returns the whole decoded body
-in one object, which for a bomb is as large as the bomb: stream bodies you do
-not trust.
+in one object; it is decoded in bounded steps and refused with DecodeError as
+soon as it grows past the connection's ``Limits.max_decompressed_size``
+(1 GiB by default), so a bomb costs at most about that much memory.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import io
 import json as _json
 import logging
 import socket
+import sys
 import typing
 import zlib
 from contextlib import contextmanager
@@ -42,16 +44,20 @@ except ImportError:  # pragma: no cover - Python built without ssl
 
 try:
     try:
-        import brotlicffi as brotli  # type: ignore[import-not-found]
+        import brotlicffi as brotli
     except ImportError:
-        import brotli  # type: ignore[import-not-found,no-redef]
+        import brotli
 except ImportError:  # pragma: no cover - optional dependency
     brotli = None
 
+# A flag rather than ``_zstandard = None``: zstandard ships type information,
+# and the flag keeps the module's type whether or not it is installed.
 try:
-    import zstandard as _zstandard  # type: ignore[import-not-found]
+    import zstandard as _zstandard
 except ImportError:  # pragma: no cover - optional dependency
-    _zstandard = None  # type: ignore[assignment]
+    HAS_ZSTD = False
+else:
+    HAS_ZSTD = True
 
 from ._collections import HTTPHeaderDict
 from .exceptions import (
@@ -65,12 +71,13 @@ from .exceptions import (
     ResponseNotChunked,
     SSLError,
 )
+from .util.limits import DEFAULT_LIMITS, Limits
+from .util.response import is_fp_closed as _is_fp_closed
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .connectionpool import HTTPConnectionPool
     from .util.retry import Retry
 
-HAS_ZSTD = _zstandard is not None
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +97,21 @@ _DEFLATE_PROBE_LIMIT = 1 << 16
 def _is_wire_reader(body: object) -> bool:
     # Duck-typed, so either wire implementation (compiled or Python) fits.
     return hasattr(body, "read_head") and hasattr(body, "drain") and hasattr(body, "reusable")
+
+
+def _limit_of(connection: typing.Any) -> int:
+    # The decompressed-size limit of a connection's responses; responses
+    # built by hand, or over a connection without limits, get the default.
+    limits = getattr(connection, "limits", None)
+    if not isinstance(limits, Limits):
+        limits = DEFAULT_LIMITS
+    return limits.max_decompressed_size
+
+
+def _ask(limit: int, produced: int) -> int:
+    # What to ask a decoder for so that the total can pass ``limit`` by at
+    # most one byte (-1, no limit, when ``limit`` is as large as sizes go).
+    return limit + 1 - produced if limit < sys.maxsize else -1
 
 
 # --------------------------------------------------------------- decoders
@@ -253,7 +275,7 @@ if brotli is not None:
 
         def __init__(self) -> None:
             self._obj = brotli.Decompressor()
-            self._process = getattr(self._obj, "process", None) or self._obj.decompress
+            self._process: typing.Callable[..., bytes] = getattr(self._obj, "process", None) or self._obj.decompress
             self._pending = b""
             self._fed = False
             self._more = False
@@ -287,11 +309,11 @@ if brotli is not None:
                 data = b""
             elif not data and not self._more:
                 return b""
-            out = self._process(data, output_buffer_limit=max_length)
+            limited = self._process(data, output_buffer_limit=max_length)
             # Output that reached the limit may have been cut short; the
             # decoder then holds more even if it accepts input again.
-            self._more = len(out) >= max_length
-            return out
+            self._more = len(limited) >= max_length
+            return limited
 
         @property
         def has_unconsumed_tail(self) -> bool:
@@ -305,15 +327,16 @@ if brotli is not None:
             return b""
 
 
-if _zstandard is not None:
+if HAS_ZSTD:
 
     class ZstdDecoder(ContentDecoder):
         """``zstd`` (RFC 8878), several frames in a row allowed.
 
         zstandard's incremental decoder has no output limit, so input is fed
-        in slices of ``_SLICE`` bytes while a limit applies: a zstd block holds
-        at most 128 KiB and takes at least 4 bytes, so one slice yields at most
-        about 2 MiB whatever the data.
+        in slices while a limit applies: a zstd block holds at most 128 KiB and
+        takes at least 4 bytes, so a slice of n bytes yields at most about
+        n * 32 KiB.  Slices are ``_SLICE`` bytes (at most about 2 MiB out) or,
+        while much more output is still wanted, as large as that bound allows.
         """
 
         _SLICE = 64
@@ -349,8 +372,8 @@ if _zstandard is not None:
             produced = 0
             pos = 0
             end = len(data)
-            step = self._SLICE
             while pos < end and produced < max_length:
+                step = max(self._SLICE, (max_length - produced) >> 15)
                 chunk = self._feed(data[pos : pos + step])
                 pos += step
                 if chunk:
@@ -428,7 +451,7 @@ def _get_decoder(mode: str) -> ContentDecoder:
         return GzipDecoder()
     if brotli is not None and mode == "br":
         return BrotliDecoder()
-    if _zstandard is not None and mode == "zstd":
+    if HAS_ZSTD and mode == "zstd":
         return ZstdDecoder()
     return DeflateDecoder()
 
@@ -549,14 +572,14 @@ class BaseHTTPResponse(io.IOBase):
     CONTENT_DECODERS = ["gzip", "x-gzip", "deflate"]
     if brotli is not None:
         CONTENT_DECODERS += ["br"]
-    if _zstandard is not None:
+    if HAS_ZSTD:
         CONTENT_DECODERS += ["zstd"]
     REDIRECT_STATUSES = [301, 302, 303, 307, 308]
 
     DECODER_ERROR_CLASSES: tuple[type[Exception], ...] = (IOError, zlib.error)
     if brotli is not None:
         DECODER_ERROR_CLASSES += (brotli.error,)
-    if _zstandard is not None:
+    if HAS_ZSTD:
         DECODER_ERROR_CLASSES += (_zstandard.ZstdError,)
 
     def __init__(
@@ -734,7 +757,7 @@ class BaseHTTPResponse(io.IOBase):
         self._decoder_flushed = True
         return self._decoder.flush()
 
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, b: bytearray | memoryview) -> int:
         """Read into ``b``; return the number of bytes written (0 at the end)."""
         temp = self.read(len(b))
         if not temp:
@@ -926,9 +949,64 @@ class HTTPResponse(BaseHTTPResponse):
             self._connection = None
             pool._put_conn(connection)
         if body and decode_content and self._decoder is not None:
-            body = self._decode(body, True, flush_decoder=True)
+            body = self._decode_all(body, _limit_of(connection))
         self._body = body
         return self
+
+    # ------------------------------------------------------ whole-body decode
+
+    def _decompressed_limit(self) -> int:
+        # Looked up only when a whole body is about to be decoded, so other
+        # responses pay nothing for it.
+        return _limit_of(self._connection)
+
+    def _decode_all(self, data: bytes, limit: int) -> bytes:
+        """Decode the rest of a body read whole (``data`` is the rest of the
+        raw body) and finish the stream.
+
+        Each step asks the decoder for at most one byte more than ``limit``
+        allows, so decoding stops, with DecodeError, as soon as the decoded
+        total passes ``limit``: a decompression bomb never costs much more
+        than ``limit`` bytes of memory.
+        """
+        decoder = typing.cast(ContentDecoder, self._decoder)
+        pieces: list[bytes] = []
+        total = 0
+        try:
+            if data or decoder.has_unconsumed_tail:
+                self._has_decoded_content = True
+                # One call does it for any body below the limit: one output
+                # object, no joining.
+                out = decoder.decompress(data, _ask(limit, 0))
+                pieces.append(out)
+                total = len(out)
+                # Ends: every pass yields output or the loop stops.
+                while total <= limit and decoder.has_unconsumed_tail:
+                    out = decoder.decompress(b"", _ask(limit, total))
+                    if not out:
+                        break
+                    pieces.append(out)
+                    total += len(out)
+            if total <= limit:
+                out = self._flush_decoder()
+                if out:
+                    pieces.append(out)
+                    total += len(out)
+        except self.DECODER_ERROR_CLASSES as e:
+            content_encoding = self.headers.get("content-encoding", "").lower()
+            raise DecodeError(
+                f"Received response with content-encoding: {content_encoding}, but failed to decode it.", e
+            ) from e
+        if total > limit:
+            content_encoding = self.headers.get("content-encoding", "").lower()
+            raise DecodeError(
+                f"Received response with content-encoding: {content_encoding}, whose decoded body exceeds "
+                f"max_decompressed_size ({limit} bytes); read it in pieces with read(amt) or stream(), "
+                "or raise Limits.max_decompressed_size"
+            )
+        if len(pieces) == 1:
+            return pieces[0]
+        return b"".join(pieces)
 
     # ---------------------------------------------------------- connection
 
@@ -1139,7 +1217,7 @@ class HTTPResponse(BaseHTTPResponse):
             if amt is not None and amt != 0 and not data:
                 self._fp.close()
                 if self.enforce_content_length and self.length_remaining not in (None, 0):
-                    raise IncompleteRead(self._fp_bytes_read, self.length_remaining)  # type: ignore[arg-type]
+                    raise IncompleteRead(self._fp_bytes_read, self.length_remaining)
             elif read1 and ((amt != 0 and not data) or self.length_remaining == len(data)):
                 self._fp.close()
         if data:
@@ -1159,10 +1237,12 @@ class HTTPResponse(BaseHTTPResponse):
         for ``.data``.  Once decoded data has been returned, reading with
         ``decode_content=False`` raises RuntimeError.
 
-        Without ``amt`` the whole decoded body is returned in one object: for
-        a body that inflates enormously (a decompression bomb) that object is
-        as large as the inflated body.  Read untrusted bodies with ``amt`` or
-        :meth:`stream`, which keep memory bounded.
+        Without ``amt`` the whole decoded body is returned in one object, and
+        DecodeError is raised once decoding produces more than the
+        connection's ``Limits.max_decompressed_size`` (checked as it goes, so
+        a decompression bomb is stopped at about that size).  Reads with
+        ``amt``, :meth:`stream` and :meth:`read_chunked` return at most
+        ``amt`` bytes per call and are not limited in total.
         """
         if not self._decoder_ready:
             self._init_decoder()
@@ -1172,17 +1252,22 @@ class HTTPResponse(BaseHTTPResponse):
             amt = None
 
         if amt is None:
+            decoder = self._decoder
+            # Taken before the read, which may release the connection.
+            limit = self._decompressed_limit() if decode_content and decoder is not None else 0
             data = self._raw_read()
             if not cache_content:
                 self._uncached_read_occurred = True
             buf = self._decoded_buffer
-            decoder = self._decoder
             if not data and not len(buf) and not (decoder and decoder.has_unconsumed_tail):
                 if data is not None and decode_content and decoder is not None and self._has_decoded_content:
                     # The body ended with nothing left over: check it was complete.
                     self._decode(b"", decode_content, flush_decoder=True)
                 return data
-            data = self._decode(data, decode_content, flush_decoder=True)
+            if limit:
+                data = self._decode_all(data, limit)
+            else:
+                data = self._decode(data, decode_content, flush_decoder=True)
             if decode_content and len(buf):
                 buf.put(data)
                 data = buf.get_all()
@@ -1267,7 +1352,7 @@ class HTTPResponse(BaseHTTPResponse):
         buf.put(out)
         return buf.get(amt)
 
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, b: bytearray | memoryview) -> int:
         """Read into ``b``; return the number of bytes written (0 at the end)."""
         reader = self._reader
         if reader is not None and not len(self._decoded_buffer):
@@ -1347,7 +1432,7 @@ class HTTPResponse(BaseHTTPResponse):
             io.IOBase.close(self)
 
     @property
-    def closed(self) -> bool:  # type: ignore[override]
+    def closed(self) -> bool:
         """With ``auto_close`` (the default): True once the body was read to
         its end or closed.  Without: True only after :meth:`close`."""
         if not self.auto_close:
@@ -1433,19 +1518,3 @@ class HTTPResponse(BaseHTTPResponse):
             pending = [lines[-1]] if lines[-1] else []
         if pending:
             yield b"".join(pending)
-
-
-def _is_fp_closed(obj: object) -> bool:
-    try:
-        return obj.isclosed()  # type: ignore[attr-defined,no-any-return]
-    except AttributeError:
-        pass
-    try:
-        return obj.closed  # type: ignore[attr-defined,no-any-return]
-    except AttributeError:
-        pass
-    try:
-        return obj.fp is None  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    raise ValueError("Unable to determine whether fp is closed.")

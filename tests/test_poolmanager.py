@@ -27,7 +27,7 @@ def server():
 def test_pool_key_fields_match_urllib3():
     n = len(u3pm.PoolKey._fields)
     assert PoolKey._fields[:n] == u3pm.PoolKey._fields
-    assert PoolKey._fields[n:] == ("key_idle_timeout", "key_max_connection_age")
+    assert PoolKey._fields[n:] == ("key_idle_timeout", "key_max_connection_age", "key_limits")
     # A key built from urllib3's fields alone still constructs.
     PoolKey(**{f: None for f in u3pm.PoolKey._fields})
 

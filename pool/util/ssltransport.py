@@ -144,7 +144,7 @@ class SSLTransport:
 
     def getpeercert(self, binary_form: bool = False) -> typing.Any:
         """The origin's certificate, as :meth:`ssl.SSLSocket.getpeercert`."""
-        return self.sslobj.getpeercert(binary_form)  # type: ignore[call-overload]
+        return self.sslobj.getpeercert(binary_form)
 
     def version(self) -> str | None:
         """The inner session's TLS version."""
