@@ -38,6 +38,7 @@ from .connection import (
 from .connection import port_by_scheme as port_by_scheme
 from .exceptions import (
     ClosedPoolError,
+    ConnectTimeoutError,
     EmptyPoolError,
     FullPoolError,
     HostChangedError,
@@ -53,7 +54,7 @@ from .exceptions import (
 )
 from .util.connection import is_connection_dropped
 from .util.proxy import connection_requires_http_tunnel
-from .util.request import _TYPE_BODY_POSITION, rewind_body, set_file_position
+from .util.request import _TYPE_BODY_POSITION, body_is_replayable, rewind_body, set_file_position
 from .util.retry import Retry
 from .util.ssl_match_hostname import CertificateError
 from .util.timeout import _DEFAULT_TIMEOUT, Timeout
@@ -99,6 +100,7 @@ _SAFE_TARGET_CHARS = frozenset(
 )
 _TARGET_CACHE: dict[str, str] = {}
 _TARGET_CACHE_MAX = 1024
+_TARGET_CACHE_MAX_LEN = 2048  # as parse_url's cache: longer targets are rare
 
 _UNKNOWN_TIMEOUT = object()
 
@@ -108,7 +110,9 @@ def _encode_target_cached(target: str) -> str:
     encoded = _TARGET_CACHE.get(target)
     if encoded is None:
         encoded = target if _SAFE_TARGET_CHARS.issuperset(target) else to_str(_encode_target(target))
-        if len(_TARGET_CACHE) < _TARGET_CACHE_MAX:
+        # Bounded in count and in size: a hostile server's unique, huge
+        # redirect targets must not be kept for the life of the process.
+        if len(_TARGET_CACHE) < _TARGET_CACHE_MAX and len(target) <= _TARGET_CACHE_MAX_LEN:
             _TARGET_CACHE[target] = encoded
     return encoded
 
@@ -866,6 +870,14 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             elif isinstance(new_e, (OSError, HTTPException)):
                 new_e = ProtocolError("Connection aborted.", new_e)
 
+            # An iterator body was (partly) consumed unless the failure came
+            # before the connection was up; a retry would send the rest, or
+            # nothing, under the same method: give the caller the error.
+            if not body_is_replayable(body, body_pos) and not isinstance(
+                e, (NewConnectionError, ConnectTimeoutError, ProxyError)
+            ):
+                raise new_e from e
+
             retries = retries.increment(method, url, error=new_e, _pool=self, _stacktrace=sys.exc_info()[2])
             retries.sleep()
             err = e
@@ -931,6 +943,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                         raise
                     return response
                 response.drain_conn()
+                retries.check_retry_after(response, _pool=self, url=url)
                 retries.sleep(response)
                 log.debug("Retry: %s", url)
                 return self.urlopen(
@@ -959,10 +972,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             return False
         if method.upper() not in _IDEMPOTENT_METHODS:
             return False
-        if body is None or isinstance(body, (bytes, str, bytearray, memoryview)):
-            return True
-        # A file-like body can be sent again only if it can be rewound.
-        return isinstance(body_pos, int) and hasattr(body, "seek")
+        return body_is_replayable(body, body_pos)
 
     def _follow_redirect(
         self,
@@ -992,6 +1002,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             body = None
             body_pos = None
             headers = HTTPHeaderDict(headers)._prepare_for_method_change()
+        elif not body_is_replayable(body, body_pos):
+            # 301/302/307/308 repeat the body; a consumed iterator can't be
+            # repeated, so the caller gets the redirect itself.
+            return response
 
         headers = _redirect_headers(headers, retries, self, redirect_location)
 
@@ -1004,6 +1018,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             return response
 
         response.drain_conn()
+        retries.check_retry_after(response, _pool=self, url=url)
         retries.sleep_for_retry(response)
         log.debug("Redirecting %s -> %s", url, redirect_location)
         return self.urlopen(

@@ -28,7 +28,7 @@ from .connectionpool import (
 from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, ProxySchemeUnknown, URLSchemeUnknown
 from .util.limits import Limits
 from .util.proxy import connection_requires_http_tunnel
-from .util.request import make_headers, set_file_position
+from .util.request import body_is_replayable, make_headers, set_file_position
 from .util.retry import Retry
 from .util.timeout import Timeout
 from .util.url import Url, parse_url
@@ -466,6 +466,10 @@ class PoolManager(RequestMethods):
             kw["body"] = None
             kw.pop("body_pos", None)
             kw["headers"] = HTTPHeaderDict(kw["headers"])._prepare_for_method_change()
+        elif not body_is_replayable(kw.get("body"), body_pos):
+            # The redirect repeats the body, and a consumed iterator can't be
+            # repeated: the caller gets the redirect itself.
+            return response
 
         retries = kw.get("retries", response.retries)
         if not isinstance(retries, Retry):

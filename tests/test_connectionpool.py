@@ -570,3 +570,11 @@ def test_max_age_counts_from_the_current_socket(server):
     assert p.request("GET", "/conn").data == b"2"  # young: reused
     assert p.stats()["discarded"] == 1  # only the closed-by-server socket
     p.close()
+
+
+def test_timeout_none_on_a_new_pool(server):
+    # None (block forever) must not be mistaken for the pool's empty timeout cache.
+    with HTTPConnectionPool("127.0.0.1", server.port) as p:
+        r = p.urlopen("GET", "/", timeout=None)
+        assert r.status == 200 and r.data == b"hello"
+        assert p.urlopen("GET", "/", timeout=None).data == b"hello"

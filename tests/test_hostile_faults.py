@@ -447,7 +447,6 @@ def test_seekable_body_is_resent_whole_after_a_reset(impl):
         assert [q.body for q in srv.requests] == [b"b\r\npart1-part2\r\n0\r\n\r\n"] * 2
 
 
-@pytest.mark.xfail(strict=True, reason="a retried request re-sends a consumed iterator body: the server gets an empty PUT")
 def test_iterator_body_is_not_resent_empty_after_a_reset(impl):
     # The first attempt consumed the iterator, then the connection was reset.
     # Retrying would send an empty body under the same method (silent data

@@ -240,7 +240,6 @@ def test_retry_after_over_the_cap_fails_fast(impl):
         assert pool.stats()["in_use"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="connectionpool calls retries.sleep(response) without _pool/url")
 def test_retry_after_over_the_cap_error_names_pool_and_url(impl):
     with HostileServer([[response(b"", status="503 Busy", headers=["Retry-After: 999999"])]]) as a:
         pool = HTTPConnectionPool(a.host, a.port, timeout=3)
@@ -334,7 +333,6 @@ def test_long_redirect_urls_are_not_cached_in_parse_url():
     assert url_module._parse_url_cached.cache_info().currsize <= 50
 
 
-@pytest.mark.xfail(strict=True, reason="connectionpool._TARGET_CACHE keeps request targets of any length forever")
 def test_long_redirect_urls_are_not_retained():
     retained = _retained_after_long_redirects(200, 60000)
     assert retained < 4 << 20, f"{retained / 2**20:.1f} MiB retained"
@@ -355,7 +353,6 @@ def test_seekable_body_follows_307_308_whole(impl, status):
         assert [q.body for q in a.requests] == [b"b\r\npart1-part2\r\n0\r\n\r\n"] * 2
 
 
-@pytest.mark.xfail(strict=True, reason="a redirect re-sends a consumed iterator body: the target gets an empty POST")
 @pytest.mark.parametrize("status", ["307 Temporary Redirect", "308 Permanent Redirect", "302 Found"])
 def test_iterator_body_is_not_resent_empty_on_redirect(impl, status):
     # 307/308 (and 301/302, which keep the method here) must repeat the
