@@ -14,6 +14,7 @@ import time
 import zlib
 
 import pytest
+import hostile
 from hostile import CLOSE, Drip, HostileServer, MemoryPeak, Repeat, impl, response  # noqa: F401
 
 from pool.connectionpool import HTTPConnectionPool
@@ -90,7 +91,7 @@ def test_endless(impl, case):
         pool.close()
     assert elapsed < 10
     assert m.py_peak < PY_PEAK_LIMIT, m.py_peak
-    assert m.rss_growth < RSS_LIMIT, m.rss_growth
+    assert not hostile.RSS_MEASURABLE or m.rss_growth < RSS_LIMIT, m.rss_growth
 
 
 def _head_with(n_headers: int, value_size: int = 1) -> bytes:
@@ -200,7 +201,7 @@ def test_decompression_bomb_streamed_in_bounded_memory(impl, coding):
     # Each piece is at most 256 KiB and a few live at once; zstd may decode
     # up to ~2 MiB ahead (see pool.response.ZstdDecoder).  Far below 64 MiB.
     assert m.py_peak < 8 * MiB, m.py_peak
-    assert m.rss_growth < 24 * MiB, m.rss_growth
+    assert not hostile.RSS_MEASURABLE or m.rss_growth < 24 * MiB, m.rss_growth
     assert elapsed < 20
 
 

@@ -56,7 +56,11 @@ def _assert_flat(fn, loops: int = LOOPS) -> None:
     grown_rss = _rss() - rss
     assert traced < MAX_TRACED, f"{traced} bytes still allocated after {loops} calls"
     assert grown_objects < MAX_OBJECTS, f"{grown_objects} more objects after {loops} calls"
-    assert grown_rss < MAX_RSS, f"RSS grew by {grown_rss} bytes after {loops} calls"
+    # RSS is what catches a C-level leak (tracemalloc sees only Python's
+    # allocator); under AddressSanitizer (POOL_UNDER_ASAN) the allocator's
+    # quarantine grows RSS regardless, so there the check is ASan's own.
+    if not os.environ.get("POOL_UNDER_ASAN"):
+        assert grown_rss < MAX_RSS, f"RSS grew by {grown_rss} bytes after {loops} calls"
 
 
 def _expect_error(fn, *args) -> None:
