@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pool import exceptions
-from wire_cases import CHUNKED_CASES
+from wire_cases import CHUNKED_CASES, CHUNKED_MUTATION_BYTES, mutate
 
 SPLITS_PER_CASE = 4
 
@@ -155,27 +155,6 @@ def test_trailer_byte_at_a_time_is_linear(wire):
     assert min(ratios) < 35, ratios
 
 
-_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-"
-
-
-def mutate(rnd, data):
-    """A few byte edits drawn from the bytes that matter to the grammar."""
-    data = bytearray(data)
-    for _ in range(rnd.randint(1, 4)):
-        i = rnd.randrange(len(data) + 1)
-        op = rnd.randrange(4)
-        if op == 0 and data:
-            data[min(i, len(data) - 1)] = rnd.choice(_MUTATION_BYTES)
-        elif op == 1:
-            data[i:i] = bytes([rnd.choice(_MUTATION_BYTES)])
-        elif op == 2 and data:
-            del data[min(i, len(data) - 1)]
-        else:
-            j = rnd.randrange(len(data) + 1)
-            data[i:i] = data[j : j + rnd.randint(1, 8)]
-    return bytes(data)
-
-
 def test_mutated_cases_agree(wire):
     """Mutated table cases: the same outcome whole, byte by byte and split,
     and (for the compiled core) the same outcome as the Python twin."""
@@ -185,7 +164,7 @@ def test_mutated_cases_agree(wire):
     small = [c for c in CHUNKED_CASES if len(c["data"]) <= 1024]
     for n in range(800):
         case = dict(rnd.choice(small))
-        case["data"] = mutate(rnd, case["data"])
+        case["data"] = mutate(rnd, case["data"], CHUNKED_MUTATION_BYTES)
         outcomes = {run_chunked(wire, case, _pieces(case["data"], mode, n)) for mode in ("whole", "bytes", "random")}
         if wire is not twin:
             outcomes.add(run_chunked(twin, case, [case["data"]]))

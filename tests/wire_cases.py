@@ -411,3 +411,27 @@ _cbad("trailers-too-many-lines", b"0\r\n" + b"A: 1\r\n" * 10 + b"\r\n", "Trailer
       opts={"max_trailer_size": 32})
 _cbad("trailers-too-large-default", b"0\r\nA: " + b"a" * 70000 + b"\r\n\r\n", "TrailersTooLarge")
 _cbad("trailers-endless", b"0\r\n" + b"A: 1\r\n" * 12000, "TrailersTooLarge")
+
+
+def mutate(rnd, data, alphabet):
+    """A few byte edits drawn from ``alphabet``, the bytes that matter to the
+    grammar under test: overwrite, insert, delete, or duplicate a short run."""
+    data = bytearray(data)
+    for _ in range(rnd.randint(1, 4)):
+        i = rnd.randrange(len(data) + 1)
+        op = rnd.randrange(4)
+        if op == 0 and data:
+            data[min(i, len(data) - 1)] = rnd.choice(alphabet)
+        elif op == 1:
+            data[i:i] = bytes([rnd.choice(alphabet)])
+        elif op == 2 and data:
+            del data[min(i, len(data) - 1)]
+        else:
+            j = rnd.randrange(len(data) + 1)
+            data[i:i] = data[j : j + rnd.randint(1, 8)]
+    return bytes(data)
+
+
+#: Mutation alphabets for heads and chunked bodies.
+HEAD_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-HTTP/1.chunkedlength"
+CHUNKED_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-"
