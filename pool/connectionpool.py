@@ -873,7 +873,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             # An iterator body was (partly) consumed unless the failure came
             # before the connection was up; a retry would send the rest, or
             # nothing, under the same method: give the caller the error.
-            if not body_is_replayable(body, body_pos) and not isinstance(
+            if not body_is_replayable(body) and not isinstance(
                 e, (NewConnectionError, ConnectTimeoutError, ProxyError)
             ):
                 raise new_e from e
@@ -972,7 +972,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             return False
         if method.upper() not in _IDEMPOTENT_METHODS:
             return False
-        return body_is_replayable(body, body_pos)
+        if body is None or isinstance(body, (bytes, str, bytearray, memoryview)):
+            return True
+        # A file-like body can be sent again only if it can be rewound.
+        return isinstance(body_pos, int) and hasattr(body, "seek")
 
     def _follow_redirect(
         self,
@@ -1002,7 +1005,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             body = None
             body_pos = None
             headers = HTTPHeaderDict(headers)._prepare_for_method_change()
-        elif not body_is_replayable(body, body_pos):
+        elif not body_is_replayable(body):
             # 301/302/307/308 repeat the body; a consumed iterator can't be
             # repeated, so the caller gets the redirect itself.
             return response

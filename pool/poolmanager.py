@@ -466,7 +466,7 @@ class PoolManager(RequestMethods):
             kw["body"] = None
             kw.pop("body_pos", None)
             kw["headers"] = HTTPHeaderDict(kw["headers"])._prepare_for_method_change()
-        elif not body_is_replayable(kw.get("body"), body_pos):
+        elif not body_is_replayable(kw.get("body")):
             # The redirect repeats the body, and a consumed iterator can't be
             # repeated: the caller gets the redirect itself.
             return response

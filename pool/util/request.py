@@ -141,18 +141,17 @@ def set_file_position(body: typing.Any, pos: _TYPE_BODY_POSITION | None) -> _TYP
     return pos
 
 
-def body_is_replayable(body: typing.Any, body_pos: _TYPE_BODY_POSITION | None) -> bool:
-    """Whether ``body`` can be sent again, the same bytes, on a retry or redirect.
+def body_is_replayable(body: typing.Any) -> bool:
+    """Whether a retry or redirect may send ``body`` again.
 
-    True for no body, bytes-like and str bodies, and file-like bodies whose
-    start position was recorded (``body_pos`` an int, as set_file_position
-    returns it).  False for iterators and generators: a first attempt may have
-    consumed them, and sending what is left would silently send a shorter or
-    empty body under the same method.
+    True for no body, bytes-like and str bodies, and file-like bodies (those
+    are rewound to their recorded start first; :func:`rewind_body` raises
+    UnrewindableBodyError when that is impossible, as urllib3 does).  False for
+    iterators and generators: a first attempt may have consumed them, and
+    sending what is left would silently send a shorter or empty body under
+    the same method.
     """
-    if body is None or isinstance(body, (bytes, str, bytearray, memoryview)):
-        return True
-    return isinstance(body_pos, int) and hasattr(body, "seek")
+    return body is None or isinstance(body, (bytes, str, bytearray, memoryview)) or hasattr(body, "read")
 
 
 def rewind_body(body: typing.IO[typing.AnyStr], body_pos: _TYPE_BODY_POSITION) -> None:
