@@ -34,6 +34,8 @@ import threading
 import typing
 from urllib.parse import parse_qs, urlsplit
 
+from loopback import ThreadedServer
+
 # A handler's return value: (status, [(name, value)...], body) for a normal
 # response; RAW when it wrote to req.sock itself and the connection stays
 # open; CLOSE to close the connection without (more) response.
@@ -144,7 +146,7 @@ def default_routes(req: Request) -> typing.Any:
     return _reply(200, [], b"hello")
 
 
-class Server:
+class Server(ThreadedServer):
     """A threaded HTTP/1.1 server; use as a context manager.
 
     :param handler: ``handler(req)`` returning a response (see RAW/CLOSE), or
@@ -154,6 +156,8 @@ class Server:
     :param idle_close: Close a keep-alive connection after this many idle seconds.
     """
 
+    thread_name = "httpserver"
+
     def __init__(
         self,
         handler: typing.Callable[[Request], typing.Any] | None = None,
@@ -161,66 +165,16 @@ class Server:
         ssl_context: ssl.SSLContext | None = None,
         idle_close: float | None = None,
     ) -> None:
+        super().__init__(host)
         self.handler = handler
-        self.host = host
         self.ssl_context = ssl_context
         self.idle_close = idle_close
         self.requests: list[Request] = []
-        self.connections_accepted = 0
         self.open_connections = 0
         self.max_open_connections = 0
         self.bytes_received: list[bytes] = []  # raw bytes per connection
         self.handshake_errors: list[BaseException] = []
         self.errors: list[BaseException] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._conns: list[socket.socket] = []
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind((host, 0))
-        self._listener.listen(128)
-        self._listener.settimeout(0.5)
-        self.port = self._listener.getsockname()[1]
-
-    # ----------------------------------------------------------- lifecycle
-
-    def __enter__(self) -> Server:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: typing.Any) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Start accepting connections."""
-        t = threading.Thread(target=self._accept_loop, name=f"httpserver-{self.port}", daemon=True)
-        t.start()
-        self._threads.append(t)
-
-    def stop(self) -> None:
-        """Stop accepting, close every connection, join the threads (bounded)."""
-        self._stop.set()
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once
-        except OSError:
-            pass
-        with self._lock:
-            conns = list(self._conns)
-        for c in conns:
-            # shutdown() wakes a thread blocked in recv(); close() alone doesn't.
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except (OSError, ValueError):
-                pass
-            try:
-                c.close()
-            except OSError:
-                pass
-        for t in self._threads:
-            t.join(timeout=5)
-        self._listener.close()
 
     @property
     def scheme(self) -> str:
@@ -236,24 +190,10 @@ class Server:
 
     # ----------------------------------------------------------- serving
 
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self.connections_accepted += 1
-                conn_id = self.connections_accepted
-                self.open_connections += 1
-                self.max_open_connections = max(self.max_open_connections, self.open_connections)
-                self._conns.append(sock)
-                self.bytes_received.append(b"")
-            t = threading.Thread(target=self._serve, args=(sock, conn_id), daemon=True)
-            t.start()
-            self._threads.append(t)
+    def _on_accept(self, conn_id: int) -> None:
+        self.open_connections += 1
+        self.max_open_connections = max(self.max_open_connections, self.open_connections)
+        self.bytes_received.append(b"")
 
     def _serve(self, sock: socket.socket, conn_id: int) -> None:
         try:
@@ -264,8 +204,7 @@ class Server:
                 except (ssl.SSLError, OSError) as e:
                     self.handshake_errors.append(e)
                     return
-                with self._lock:
-                    self._conns.append(sock)
+                self._track(sock)
             buf = b""
             # Bounded: a test connection never carries this many requests.
             for _ in range(100000):

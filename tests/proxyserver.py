@@ -25,6 +25,8 @@ import time
 import typing
 from urllib.parse import urlsplit
 
+from loopback import ThreadedServer
+
 _MAX_HEAD = 65536
 _MAX_BODY = 1 << 20
 _SOCKET_TIMEOUT = 10.0
@@ -58,8 +60,10 @@ class ProxyRequest:
         return f"<ProxyRequest #{self.conn_id} {self.method} {self.target}>"
 
 
-class ProxyServer:
+class ProxyServer(ThreadedServer):
     """A threaded forward proxy; use as a context manager."""
+
+    thread_name = "proxy"
 
     def __init__(
         self,
@@ -69,74 +73,21 @@ class ProxyServer:
         connect_status: int | None = None,
         upstream_ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        super().__init__("127.0.0.1", backlog=64)
         self.auth = auth
         self.ssl_context = ssl_context
         self.connect_status = connect_status
         self.upstream_ssl_context = upstream_ssl_context
         self.requests: list[ProxyRequest] = []
         self.connects: list[str] = []
-        self.connections_accepted = 0
         self.errors: list[BaseException] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._socks: list[typing.Any] = []
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self._listener.settimeout(0.5)
-        self.port = self._listener.getsockname()[1]
 
     @property
     def url(self) -> str:
         """The proxy's URL."""
         return f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> ProxyServer:
-        t = threading.Thread(target=self._accept_loop, name=f"proxy-{self.port}", daemon=True)
-        t.start()
-        self._threads.append(t)
-        return self
-
-    def __exit__(self, *exc: typing.Any) -> None:
-        self._stop.set()
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        with self._lock:
-            socks = list(self._socks)
-        for s in socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except (OSError, ValueError):
-                pass
-            try:
-                s.close()
-            except OSError:
-                pass
-        for t in self._threads:
-            t.join(timeout=5)
-        self._listener.close()
-
     # ------------------------------------------------------------ serving
-
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self.connections_accepted += 1
-                conn_id = self.connections_accepted
-                self._socks.append(sock)
-            t = threading.Thread(target=self._serve, args=(sock, conn_id), daemon=True)
-            t.start()
-            self._threads.append(t)
 
     def _serve(self, sock: typing.Any, conn_id: int) -> None:
         try:
@@ -146,8 +97,7 @@ class ProxyServer:
                     sock = self.ssl_context.wrap_socket(sock, server_side=True)
                 except (ssl.SSLError, OSError):
                     return
-                with self._lock:
-                    self._socks.append(sock)
+                self._track(sock)
             buf = b""
             for _ in range(1000):  # requests per client connection, bounded
                 if self._stop.is_set():
@@ -192,8 +142,7 @@ class ProxyServer:
         except OSError:
             _respond(sock, 502, [("Connection", "close")], b"upstream unreachable")
             return
-        with self._lock:
-            self._socks.append(upstream)
+        self._track(upstream)
         try:
             sock.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             _pipe(sock, upstream, self._stop)
