@@ -10,6 +10,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$src/pool" "$src/csrc" "$src/tests" "$src/setup.py" "$src/pyproject.toml" "$src/README.md" "$work/"
 rm -f "$work"/pool/*.so
 cd "$work"
+python -m pip install -q --disable-pip-version-check "Cython>=3.0" "setuptools>=64"
 POOL_SANITIZE=1 python setup.py -q build_ext --inplace 2>&1 | grep -v "^$" || true
 ls pool/_wire_c*.so >/dev/null
 asan="$(gcc -print-file-name=libasan.so)"
