@@ -100,8 +100,8 @@ def make_headers(
 
     .. code-block:: python
 
-        make_headers(keep_alive=True, user_agent="Batman/1.0")
-        # {'user-agent': 'Batman/1.0', 'connection': 'keep-alive'}
+        make_headers(keep_alive=True, user_agent="inventory-sync/3.1")
+        # {'user-agent': 'inventory-sync/3.1', 'connection': 'keep-alive'}
     """
     headers: dict[str, str] = {}
     if accept_encoding:
