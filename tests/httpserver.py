@@ -34,7 +34,7 @@ import threading
 import typing
 from urllib.parse import parse_qs, urlsplit
 
-from loopback import ThreadedServer
+from loopback import ThreadedServer, first_header
 
 # A handler's return value: (status, [(name, value)...], body) for a normal
 # response; RAW when it wrote to req.sock itself and the connection stays
@@ -74,12 +74,8 @@ class Request:
         self.query = {k: v[0] for k, v in parse_qs(split.query).items()}
 
     def header(self, name: str) -> str | None:
-        """The first value of a header (case-insensitive), or None."""
-        lname = name.lower()
-        for k, v in self.headers:
-            if k.lower() == lname:
-                return v
-        return None
+        """The first value of a header, case-insensitively, or None."""
+        return first_header(self.headers, name)
 
     def __repr__(self) -> str:
         return f"<Request #{self.conn_id} {self.method} {self.target}>"

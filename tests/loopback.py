@@ -12,6 +12,15 @@ import typing
 _S = typing.TypeVar("_S", bound="ThreadedServer")
 
 
+def first_header(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The first value of a header in a received list, case-insensitively."""
+    lname = name.lower()
+    for k, v in headers:
+        if k.lower() == lname:
+            return v
+    return None
+
+
 class ThreadedServer:
     """Listen on ``host`` (loopback only) and call ``self._serve(sock, conn_id)``
     in a thread per connection; use as a context manager.  Subclasses

@@ -25,7 +25,7 @@ import time
 import typing
 from urllib.parse import urlsplit
 
-from loopback import ThreadedServer
+from loopback import ThreadedServer, first_header
 
 _MAX_HEAD = 65536
 _MAX_BODY = 1 << 20
@@ -49,12 +49,8 @@ class ProxyRequest:
         self.body = body
 
     def header(self, name: str) -> str | None:
-        """The first value of a header, case-insensitively."""
-        name = name.lower()
-        for k, v in self.headers:
-            if k.lower() == name:
-                return v
-        return None
+        """The first value of a header, case-insensitively, or None."""
+        return first_header(self.headers, name)
 
     def __repr__(self) -> str:
         return f"<ProxyRequest #{self.conn_id} {self.method} {self.target}>"

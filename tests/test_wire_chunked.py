@@ -8,7 +8,7 @@ import time
 import pytest
 
 from pool import exceptions
-from wire_cases import CHUNKED_CASES, CHUNKED_MUTATION_BYTES, mutate
+from wire_cases import CHUNKED_CASES, CHUNKED_MUTATION_BYTES, mutate, split_runs
 
 SPLITS_PER_CASE = 4
 
@@ -47,14 +47,7 @@ def expected(case):
 
 
 def _splits():
-    out = []
-    for case in CHUNKED_CASES:
-        out.append(pytest.param(case, "whole", 0, id=case["id"] + "-whole"))
-        if len(case["data"]) <= 4096:
-            out.append(pytest.param(case, "bytes", 0, id=case["id"] + "-bytes"))
-        for k in range(SPLITS_PER_CASE):
-            out.append(pytest.param(case, "random", k, id=f"{case['id']}-split{k}"))
-    return out
+    return [pytest.param(case, mode, k, id=name) for case, mode, k, name in split_runs(CHUNKED_CASES, SPLITS_PER_CASE)]
 
 
 @pytest.mark.parametrize("case,mode,k", _splits())

@@ -435,3 +435,17 @@ def mutate(rnd, data, alphabet):
 #: Mutation alphabets for heads and chunked bodies.
 HEAD_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-HTTP/1.chunkedlength"
 CHUNKED_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-"
+
+
+def split_runs(cases, splits_per_case, bytewise_limit=4096):
+    """(case, mode, k, id) for every way a table case is fed: whole, one byte
+    at a time (cases up to ``bytewise_limit`` bytes; longer ones run in one
+    bundled test), and at ``splits_per_case`` seeded random split sets."""
+    out = []
+    for case in cases:
+        out.append((case, "whole", 0, case["id"] + "-whole"))
+        if len(case["data"]) <= bytewise_limit:
+            out.append((case, "bytes", 0, case["id"] + "-bytes"))
+        for k in range(splits_per_case):
+            out.append((case, "random", k, f"{case['id']}-split{k}"))
+    return out
