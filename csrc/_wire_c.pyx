@@ -1530,6 +1530,14 @@ cdef class Reader:
         return self._complete
 
     @property
+    def at_end(self) -> bool:
+        """No more body bytes will come: the body was read to its framed end,
+        or the peer closed a Content-Length body whose length is not
+        enforced.  The one test of "end of body": never the amount a caller
+        asked for, nor the end of a chunk or of one recv."""
+        return self._at_end()
+
+    @property
     def reusable(self) -> bool:
         """The connection can carry the next response: this one is complete,
         nothing asked for a close, no error was seen and no byte beyond this

@@ -880,6 +880,14 @@ class Reader:
         self.response_started = False
 
     @property
+    def at_end(self) -> bool:
+        """No more body bytes will come: the body was read to its framed end,
+        or the peer closed a Content-Length body whose length is not
+        enforced.  The one test of "end of body": never the amount a caller
+        asked for, nor the end of a chunk or of one recv."""
+        return self._at_end()
+
+    @property
     def reusable(self) -> bool:
         """True when the connection can carry another request: the body was
         read to its framed end, no close was signalled, no error happened

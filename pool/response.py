@@ -1203,7 +1203,10 @@ class HTTPResponse(BaseHTTPResponse):
             self.length_remaining = reader.length_remaining
             if data:
                 self._fp_bytes_read += len(data)
-            if amt is None or reader.complete or (amt != 0 and not data):
+            # The Reader alone says where the body ends: a read1() or a
+            # read(amt) that came back short (one recv, one chunk) is not
+            # the end, and neither is "no amount asked".
+            if reader.at_end or (amt != 0 and not data):
                 self._reader_finished()
             return data  # type: ignore[no-any-return]
         if self._fp is None:
@@ -1374,7 +1377,7 @@ class HTTPResponse(BaseHTTPResponse):
                 self.length_remaining = reader.length_remaining
                 self._uncached_read_occurred = True
                 self._fp_bytes_read += n
-                if reader.complete or (len(b) and not n):
+                if reader.at_end or (len(b) and not n):
                     self._reader_finished()
                 return n  # type: ignore[no-any-return]
         return super().readinto(b)
