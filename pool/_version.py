@@ -3,4 +3,4 @@
 __version__ = "0.1.0"
 
 #: The urllib3 2.x release whose public API pool implements.
-URLLIB3_API_VERSION = "2.7.0"
+URLLIB3_API_VERSION = "2.8.0"

@@ -16,7 +16,7 @@ import socket
 import sys
 import typing
 import warnings
-from binascii import Error as _BinasciiError
+from binascii import Error as BinasciiError
 from binascii import unhexlify
 
 from ..exceptions import ProxySchemeUnsupported, SSLError
@@ -146,7 +146,7 @@ def assert_fingerprint(cert: bytes | None, fingerprint: str) -> None:
         raise SSLError(f"Hash function implementation unavailable for fingerprint length: {digest_length}")
     try:
         expected = unhexlify(fingerprint.encode("ascii"))
-    except (UnicodeError, _BinasciiError):
+    except (UnicodeError, BinasciiError):
         raise SSLError(f"Fingerprint is not hexadecimal: {fingerprint}") from None
     cert_digest = hashfunc(cert).digest()
     if not hmac.compare_digest(cert_digest, expected):

@@ -267,7 +267,8 @@ def _remove_path_dot_segments(path: str) -> str:
 def _idna_encode(label: str) -> bytes:
     """One host label as ASCII: lower-cased, IDNA-encoded if not ASCII."""
     if label.isascii():
-        return label.lower().encode("ascii")
+        label = label.lower()
+        return (_PERCENT_RE.sub(_upper, label) if "%" in label else label).encode("ascii")
     try:
         if _idna is not None:
             encoded: bytes = _idna.encode(label.lower(), strict=True, std3_rules=True)
@@ -295,12 +296,41 @@ def _normalize_host(host: str | None, scheme: str | None) -> str | None:
             zone = zone[3:]
         else:
             zone = zone[1:]
+        _PERCENT_RE.sub(functools.partial(_host_octet, host=host, keep_unreserved=False), zone)
         return f"[{address.lower()}%{_encode_invalid_chars(zone, _UNRESERVED)}]"
     if _IPV4_RE.match(host):
         return host
+    if "%" in host:
+        # RFC 3986 section 6.2.2.2: escapes of unreserved characters are
+        # decoded, the others kept with upper-case hex (lowered with the
+        # rest of the name below, then raised again).
+        host = _HOST_PERCENT_RE.sub(functools.partial(_host_octet, host=host, keep_unreserved=True), host)
     if host.isascii():
-        return host.lower()
+        host = host.lower()
+        return _PERCENT_RE.sub(_upper, host) if "%" in host else host
     return b".".join([_idna_encode(label) for label in host.split(".")]).decode("ascii")
+
+
+_HOST_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}|%")
+
+
+def _upper(m: re.Match[str]) -> str:
+    return m.group(0).upper()
+
+
+def _host_octet(m: re.Match[str], host: str, keep_unreserved: bool) -> str:
+    """One escape in a host or zone id: a control character or a lone '%'
+    is refused; an unreserved character is decoded when ``keep_unreserved``;
+    any other escape stays, in upper case."""
+    escape = m.group(0)
+    if escape == "%":
+        raise LocationParseError(f"{host!r} is not a valid host")
+    octet = chr(int(escape[1:], 16))
+    if octet < "\x20" or octet == "\x7f":
+        raise LocationParseError(f"Host {host!r} contains invalid percent-encoded control character {escape!r}")
+    if keep_unreserved and octet in _UNRESERVED:
+        return octet
+    return escape.upper()
 
 
 def _split_authority(authority: str, normalize: bool) -> tuple[str | None, str | None, int | None]:
