@@ -1538,6 +1538,28 @@ cdef class Reader:
         return self._at_end()
 
     @property
+    def chunk_left(self):
+        """Chunked: data bytes left in the current chunk (http.client's
+        ``chunk_left``), None between chunks and for other framings."""
+        if self._framing != POOL_FRAMING_CHUNKED or self._ended:
+            return None
+        if self._pend == 0 and self._ch.remaining == 0:
+            return None
+        return <uint64_t>self._pend + self._ch.remaining
+
+    def detach(self) -> bytes:
+        """Hand over the bytes received and not yet used, for a caller that
+        reads the socket itself from here on; the body then reads as ended
+        and the connection is never reused."""
+        cdef Py_ssize_t n = self._end - self._pos
+        cdef bytes out = PyBytes_FromStringAndSize(self._buf + self._pos, n) if n > 0 else _EMPTY_BYTES
+        self._pos = self._end = 0
+        self._pend = 0
+        self._ended = True
+        self._failed = True
+        return out
+
+    @property
     def reusable(self) -> bool:
         """The connection can carry the next response: this one is complete,
         nothing asked for a close, no error was seen and no byte beyond this

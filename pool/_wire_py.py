@@ -888,6 +888,25 @@ class Reader:
         return self._at_end()
 
     @property
+    def chunk_left(self) -> Optional[int]:
+        """Chunked: data bytes left in the current chunk (http.client's
+        ``chunk_left``), None between chunks and for other framings."""
+        c = self._chunk
+        if self.framing != FRAMING_CHUNKED or c is None or c.state != _S_DATA or not c.remaining:
+            return None
+        return c.remaining
+
+    def detach(self) -> bytes:
+        """Hand over the bytes received and not yet used, for a caller that
+        reads the socket itself from here on; the body then reads as ended
+        and the connection is never reused."""
+        out = bytes(self._view[self._start : self._end])
+        self._start = self._end = 0
+        self.framing = FRAMING_NONE
+        self._failed = True
+        return out
+
+    @property
     def reusable(self) -> bool:
         """True when the connection can carry another request: the body was
         read to its framed end, no close was signalled, no error happened

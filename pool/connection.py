@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import re
 import select
 import socket
 import sys
 import time
 import typing
 import warnings
+import http.client
 # urllib3 exports http.client's base exception from here; pool raises its own
 # classes, but code that catches this name keeps working.
 from http.client import HTTPException as HTTPException
@@ -33,6 +35,7 @@ from ._wire import HeadParser, Reader, serialize_request
 from .exceptions import (
     ConnectTimeoutError,
     InvalidBodyFraming,
+    InvalidMethod,
     LocationValueError,
     NameResolutionError,
     NewConnectionError,
@@ -119,8 +122,46 @@ def _host_header_value(host: str, port: int, default_port: int) -> str:
     return f"{host}:{port}"
 
 
-class HTTPConnection:
+# http.client's hooks that pool's own request path does not go through: a
+# subclass (or a patch of pool's class) that replaces one of them gets its
+# requests sent through http.client's chain, putrequest -> putheader ->
+# endheaders -> _send_output -> send, exactly as on urllib3.
+_SEND_HOOKS = ("putrequest", "putheader", "endheaders", "_send_output", "send")
+_HTTPLIB_RESPONSE = http.client.HTTPResponse
+_CS_IDLE = "Idle"
+_CS_REQ_SENT = "Request-sent"
+# What urllib3 refuses in a method before http.client sees it.
+_CONTROL_CHAR_RE = re.compile(r"[^-!#$%&'*+.^_`|~0-9a-zA-Z]")
+
+
+class _HookWatch(type):
+    """The connection classes' metaclass: it forgets a class's cached choice
+    of request path (and its subclasses') when one of the hooks is patched
+    on it, so the choice is made once per class and stays right."""
+
+    def __setattr__(cls, name: str, value: typing.Any) -> None:
+        super().__setattr__(name, value)
+        if name in _SEND_HOOKS:
+            todo = [cls]
+            while todo:
+                c = todo.pop()
+                type.__setattr__(c, "_via_http_client", None)
+                todo.extend(typing.cast(typing.List[_HookWatch], c.__subclasses__()))
+
+
+class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     """One HTTP/1.1 connection, opened lazily on the first request.
+
+    An :class:`http.client.HTTPConnection`, as urllib3's is, so code that
+    subclasses it and overrides http.client's hooks keeps working: pool's own
+    classes, and subclasses that override none of ``putrequest``,
+    ``putheader``, ``endheaders``, ``_send_output`` and ``send``, send each
+    request head in one serialized ``sendall``; a subclass that overrides one
+    has its requests sent through those hooks (decided once per class).  The
+    response is read by pool's Reader over whatever :attr:`sock` is when the
+    request is sent (a subclass's ``connect()`` may open any socket), unless
+    :attr:`response_class` was replaced: then http.client reads it and the
+    result is wrapped as urllib3 wraps it.
 
     Keyword parameters, as urllib3's:
 
@@ -135,7 +176,7 @@ class HTTPConnection:
       on this connection (default: :data:`~pool.util.limits.DEFAULT_LIMITS`).
     """
 
-    default_port: typing.ClassVar[int] = port_by_scheme["http"]
+    default_port = port_by_scheme["http"]
 
     #: Disable Nagle's algorithm: a request head is one small write that must
     #: not wait for an ACK.
@@ -166,6 +207,9 @@ class HTTPConnection:
     _close_requested: bool = False
     # A response head was read on this socket since the last request.
     _in_response: bool = False
+    # None until the first request of a class: then whether it overrides an
+    # http.client hook of _SEND_HOOKS (see _HookWatch).
+    _via_http_client: bool | None = None
 
     def __init__(
         self,
@@ -201,6 +245,15 @@ class HTTPConnection:
         #: The :class:`~pool.util.limits.Limits` of this connection's responses.
         self.limits = limits
         self.sock: typing.Any = None
+        # http.client.HTTPConnection's own state, for its methods and for
+        # code that reads it (set here: its __init__ would parse host and
+        # port its own way).
+        self._buffer: list[bytes] = []
+        self._HTTPConnection__response: typing.Any = None
+        self._HTTPConnection__state = _CS_IDLE
+        self._method: str | None = None
+        self._raw_proxy_headers = None
+        self._create_connection = create_connection
         self._reader: typing.Any = None
         self._poller: typing.Any = None
         self._response_options: tuple[typing.Any, ...] | None = None
@@ -209,7 +262,7 @@ class HTTPConnection:
         self._tunnel_host: str | None = None
         self._tunnel_port: int | None = None
         self._tunnel_scheme: str | None = None
-        self._tunnel_headers: typing.Mapping[str, str] | None = None
+        self._tunnel_headers: typing.Mapping[str, str] = {}
         # The three headers urllib3 adds to every request, serialized by the
         # wire layer together with the caller's; computed once per connection.
         self._host_header = _host_header_value(self.host, self.port, self.default_port)
@@ -218,6 +271,12 @@ class HTTPConnection:
             ("Accept-Encoding", "identity"),
             ("User-Agent", _DEFAULT_USER_AGENT),
         )
+
+    def __init_subclass__(cls, **kwargs: typing.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each class decides for itself (an inherited answer would be its
+        # parent's).
+        type.__setattr__(cls, "_via_http_client", None)
 
     def _split_host_port(self, host: str) -> tuple[str, int]:
         # http.client accepts "host:port" when no port is given; so do we.
@@ -344,7 +403,7 @@ class HTTPConnection:
             host = host[1:-1]
         self._tunnel_host = host
         self._tunnel_port = port
-        self._tunnel_headers = headers
+        self._tunnel_headers = dict(headers) if headers else {}
         self._tunnel_scheme = scheme
         # Decided once here, not per request: through a tunnel the Host
         # header names the origin, not the proxy the socket goes to.
@@ -423,15 +482,20 @@ class HTTPConnection:
         self._sock_timeout = _DEFAULT_TIMEOUT
         self._close_requested = False
         self._in_response = False
+        self._HTTPConnection__state = _CS_IDLE
+        response = self._HTTPConnection__response
+        self._HTTPConnection__response = None
         if sock is not None:
             try:
                 sock.close()
             except OSError:  # pragma: no cover - close() of a dead socket
                 pass
+        if response is not None:
+            response.close()
 
     # ------------------------------------------------------------ request
 
-    def request(
+    def request(  # type: ignore[override]
         self,
         method: str,
         url: str,
@@ -453,6 +517,15 @@ class HTTPConnection:
         anything is sent; a bad method, target or header raises the wire
         layer's :class:`InvalidRequest` subclasses, also before sending.
         """
+        via = self._via_http_client
+        if via is None:
+            via = self._choose_request_path()
+        if via:
+            self._request_via_http_client(
+                method, url, body, headers, chunked,
+                (method, url, preload_content, decode_content, enforce_content_length),
+            )
+            return
         if body is None and not headers and not chunked:
             # The common case: no body, no caller headers. One tuple of
             # prebuilt pairs, serialized in one call, and the result kept:
@@ -475,7 +548,18 @@ class HTTPConnection:
         else:
             data, chunks, chunked = self._prepare(method, url, body, headers, chunked)
 
+        sock = self._ready_socket()
         self._response_options = (method, url, preload_content, decode_content, enforce_content_length)
+        if chunks is None:
+            sock.sendall(data)
+        else:
+            self._send_body(sock, data, chunks, chunked)
+
+    def _ready_socket(self) -> typing.Any:
+        """The socket the next request goes out on: the current one when
+        the last response on it ended cleanly, else a new one (connecting
+        with :meth:`connect`, which a subclass may replace), with a Reader
+        attached to whatever :attr:`sock` it opened."""
         sock = self.sock
         if sock is not None and self._in_response:
             self._in_response = False
@@ -484,18 +568,69 @@ class HTTPConnection:
                 # ended the connection: its leftover bytes must never be read
                 # as this request's response. Start over on a new socket.
                 self.close()
-                self._response_options = (method, url, preload_content, decode_content, enforce_content_length)
                 sock = None
         if sock is None:
             self.connect()
             sock = self.sock
+            if self._reader is None or self._reader.sock is not sock:
+                self._attach(sock)
         elif self._sock_timeout != self.timeout:
             sock.settimeout(self.timeout)
             self._sock_timeout = self.timeout
-        if chunks is None:
-            sock.sendall(data)
-        else:
-            self._send_body(sock, data, chunks, chunked)
+        return sock
+
+    @classmethod
+    def _choose_request_path(cls) -> bool:
+        # Once per class (and again only if a hook is patched on it): does
+        # it replace any of http.client's hooks that pool's request path
+        # would otherwise bypass?
+        via = any(getattr(cls, name) is not _OWN_HOOKS[name] for name in _SEND_HOOKS)
+        type.__setattr__(cls, "_via_http_client", via)
+        return via
+
+    def _request_via_http_client(
+        self,
+        method: str,
+        url: str,
+        body: typing.Any,
+        headers: typing.Mapping[str, str] | None,
+        chunked: bool,
+        options: tuple[typing.Any, ...],
+    ) -> None:
+        # urllib3's HTTPConnection.request, step by step through the hooks
+        # a subclass overrides, on pool's framing rules: Host and
+        # Accept-Encoding from putrequest, then the framing headers, the
+        # User-Agent and the caller's, endheaders(), and the body through
+        # send().
+        if self.sock is not None:
+            self._ready_socket()
+        self._response_options = options
+        if headers is None:
+            headers = {}
+        keys, framing, chunks, chunked, declared = self._frame(method, body, headers, chunked)
+        self._HTTPConnection__state = _CS_IDLE
+        self.putrequest(
+            method, url, skip_host="host" in keys, skip_accept_encoding="accept-encoding" in keys
+        )
+        for name, value in framing:
+            self.putheader(name, value)
+        if "user-agent" not in keys:
+            self.putheader("User-Agent", _DEFAULT_USER_AGENT)
+        for name, value in headers.items():
+            self.putheader(name, value)
+        self.endheaders()
+        if chunks is not None:
+            if declared is not None:
+                chunks = _LengthChecked(chunks, declared)
+            for chunk in chunks:
+                # An empty chunk would end a chunked body early (RFC 9112 §7.1).
+                if not chunk:
+                    continue
+                if isinstance(chunk, str):
+                    chunk = chunk.encode("utf-8")
+                self.send(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+        if chunked:
+            self.send(b"0\r\n\r\n")
 
     def _prepare(
         self,
@@ -505,11 +640,52 @@ class HTTPConnection:
         headers: typing.Mapping[str, str] | None,
         chunked: bool,
     ) -> tuple[bytes, typing.Any, bool]:
-        # Works out the framing (RFC 9112 §6.2/§6.3 from the sender's side)
-        # and serializes the head; returns (head, body chunks or None, chunked).
+        # Serializes the head with the framing _frame() chose; returns
+        # (head, body chunks or None, chunked).
         if headers is None:
             headers = {}
-        keys: dict[str, str] = {}
+        keys, framing, chunks, chunked, declared = self._frame(method, body, headers, chunked)
+        pairs: list[typing.Any] = []
+        if "host" not in keys:
+            pairs.append(self._base_headers[0])
+        if "accept-encoding" not in keys:
+            pairs.append(self._base_headers[1])
+        pairs.extend(framing)
+        if "user-agent" not in keys:
+            pairs.append(self._base_headers[2])
+        for name, value in headers.items():
+            if isinstance(value, str) and value == SKIP_HEADER:
+                _check_skippable(name)
+                continue
+            pairs.append((name, value))
+        head = serialize_request(method, url, pairs)
+
+        if declared is not None:
+            chunks = _LengthChecked(chunks, declared)
+        if isinstance(chunks, tuple) and len(chunks) == 1:
+            only = chunks[0]
+            if len(only) <= _COALESCE_LIMIT:
+                if chunked:
+                    head = b"".join((head, b"%x\r\n" % len(only), only, b"\r\n0\r\n\r\n")) if only else head + b"0\r\n\r\n"
+                else:
+                    head = head + bytes(only)
+                return head, None, False
+        if chunks is None and chunked:
+            return head + b"0\r\n\r\n", None, False
+        return head, chunks, chunked
+
+    def _frame(
+        self,
+        method: str,
+        body: typing.Any,
+        headers: typing.Mapping[str, str],
+        chunked: bool,
+    ) -> tuple[dict[str, typing.Any], list[tuple[str, str]], typing.Any, bool, int | None]:
+        # Works out the framing (RFC 9112 §6.2/§6.3 from the sender's side):
+        # returns (caller's header names by lower-case name, framing headers
+        # to add, body chunks or None, chunked, and the declared
+        # Content-Length a body of unknown length must be held to, or None).
+        keys: dict[str, typing.Any] = {}
         for name in headers:
             lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
             keys[lname] = name
@@ -573,38 +749,10 @@ class HTTPConnection:
                 framing.append(("Transfer-Encoding", "chunked"))
         else:
             framing.append(("Content-Length", str(content_length)))
-
-        pairs: list[typing.Any] = []
-        if "host" not in keys:
-            pairs.append(self._base_headers[0])
-        if "accept-encoding" not in keys:
-            pairs.append(self._base_headers[1])
-        pairs.extend(framing)
-        if "user-agent" not in keys:
-            pairs.append(self._base_headers[2])
-        for name, value in headers.items():
-            if isinstance(value, str) and value == SKIP_HEADER:
-                lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
-                if lname not in SKIPPABLE_HEADERS:
-                    allowed = "', '".join(h.title() for h in sorted(SKIPPABLE_HEADERS))
-                    raise ValueError(f"urllib3.util.SKIP_HEADER only supports '{allowed}'")
-                continue
-            pairs.append((name, value))
-        head = serialize_request(method, url, pairs)
-
+        declared = None
         if chunks is not None and declared_length is not None and content_length is None:
-            chunks = _LengthChecked(chunks, declared_length)
-        if isinstance(chunks, tuple) and len(chunks) == 1:
-            only = chunks[0]
-            if len(only) <= _COALESCE_LIMIT:
-                if chunked:
-                    head = b"".join((head, b"%x\r\n" % len(only), only, b"\r\n0\r\n\r\n")) if only else head + b"0\r\n\r\n"
-                else:
-                    head = head + bytes(only)
-                return head, None, False
-        if chunks is None and chunked:
-            return head + b"0\r\n\r\n", None, False
-        return head, chunks, chunked
+            declared = declared_length
+        return keys, framing, chunks, chunked, declared
 
     def _send_body(self, sock: typing.Any, head: bytes, chunks: typing.Iterable[typing.Any], chunked: bool) -> None:
         sock.sendall(head)
@@ -621,59 +769,49 @@ class HTTPConnection:
         if chunked:
             sock.sendall(b"0\r\n\r\n")
 
-    # http.client's step-by-step API, for code written against it. The head
-    # is still validated and serialized in one call, by endheaders().
+    # http.client's step-by-step API, inherited from it with urllib3's
+    # additions; pool's request path uses it only for subclasses that
+    # override one of these hooks (see _choose_request_path).
 
     def putrequest(self, method: str, url: str, skip_host: bool = False, skip_accept_encoding: bool = False) -> None:
-        """Start a request head (http.client style); Host and
+        """Start a request head (http.client's putrequest); Host and
         Accept-Encoding: identity are added unless skipped."""
-        pairs: list[typing.Any] = []
-        if not skip_host:
-            pairs.append(self._base_headers[0])
-        if not skip_accept_encoding:
-            pairs.append(self._base_headers[1])
-        self._pending_head = (method, url, pairs)
-        self._response_options = (method, url, True, True, True)
+        if _CONTROL_CHAR_RE.search(method):
+            raise InvalidMethod(
+                f"Method cannot contain non-token characters {method!r} "
+                f"(found at least {_CONTROL_CHAR_RE.search(method).group()!r})"  # type: ignore[union-attr]
+            )
+        if self._response_options is None:
+            # For a head built step by step and read with getresponse().
+            self._response_options = (method, url, True, True, True)
+        super().putrequest(method, url, skip_host=skip_host, skip_accept_encoding=skip_accept_encoding)
 
     def putheader(self, header: str | bytes, *values: typing.Any) -> None:
-        """Add a header to the head started by :meth:`putrequest`; several
-        values are joined as http.client joins them."""
-        pending = self._pending_head
-        if pending is None:
-            raise ProtocolError("putheader() called before putrequest()")
+        """Add a header to the head started by :meth:`putrequest`.  Several
+        values make one field line joined by ", " (RFC 9110 §5.3; http.client
+        would fold them, which a request may not do); a value with CR, LF,
+        NUL or another control character raises InvalidRequestHeader."""
         if any(isinstance(v, str) and v == SKIP_HEADER for v in values):
-            lname = (header.decode("latin-1") if isinstance(header, bytes) else header).lower()
-            if lname not in SKIPPABLE_HEADERS:
-                allowed = "', '".join(h.title() for h in sorted(SKIPPABLE_HEADERS))
-                raise ValueError(f"urllib3.util.SKIP_HEADER only supports '{allowed}'")
+            _check_skippable(header)
             return
-        parts = [v.encode("latin-1") if isinstance(v, str) else str(v).encode() if isinstance(v, int) else v for v in values]
-        # One field line: obs-fold (http.client's choice) is not valid in a
-        # request, so several values are combined as RFC 9110 §5.3 allows.
-        pending[2].append((header, b", ".join(parts) if len(parts) != 1 else parts[0]))
+        parts = [
+            v.encode("latin-1") if isinstance(v, str) else str(v).encode("ascii") if isinstance(v, int) else v
+            for v in values
+        ]
+        value = b", ".join(parts) if len(parts) != 1 else parts[0]
+        # The wire layer's rules, the same as for every other request head.
+        serialize_request("GET", "/", ((header, value),))
+        super().putheader(header, value)
 
-    def endheaders(self, message_body: bytes | None = None, *, encode_chunked: bool = False) -> None:
-        """Serialize and send the head (and ``message_body``, if given)."""
-        pending = self._pending_head
-        if pending is None:
-            raise ProtocolError("endheaders() called before putrequest()")
-        self._pending_head = None
-        method, url, pairs = pending
-        data = serialize_request(method, url, pairs)
-        if message_body:
-            if encode_chunked:
-                message_body = b"%x\r\n%b\r\n0\r\n\r\n" % (len(message_body), message_body)
-            data += message_body
-        self.send(data)
-
-    def send(self, data: bytes) -> None:
-        """Send raw bytes on the connection, connecting first if needed."""
+    def send(self, data: typing.Any) -> None:
+        """Send bytes (or a file-like or iterable body) on the connection,
+        connecting first if needed (http.client's send)."""
         if self.sock is None:
             self.connect()
         elif self._sock_timeout != self.timeout:
             self.sock.settimeout(self.timeout)
             self._sock_timeout = self.timeout
-        self.sock.sendall(data)
+        super().send(data)
 
     def request_chunked(
         self,
@@ -691,7 +829,7 @@ class HTTPConnection:
         )
         self.request(method, url, body=body, headers=headers, chunked=True)
 
-    def getresponse(self) -> HTTPResponse:
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]
         """Read the response head and return an :class:`HTTPResponse` whose
         body is read from this connection's Reader.
 
@@ -700,6 +838,8 @@ class HTTPConnection:
         opts = self._response_options
         if opts is None:
             raise ResponseNotReady()
+        if self.response_class is not _HTTPLIB_RESPONSE:
+            return self._getresponse_via_http_client(opts)
         self._response_options = None
         self._in_response = True
         if self._sock_timeout != self.timeout:
@@ -707,6 +847,14 @@ class HTTPConnection:
             self._sock_timeout = self.timeout
         method, url, preload_content, decode_content, enforce_content_length = opts
         reader = self._reader
+        # http.client's state machine ends here: pool reads the response.
+        self._HTTPConnection__state = _CS_IDLE
+        if self._via_http_client:
+            # The request went out through http.client's hooks, which may
+            # have connected by themselves.
+            if reader is None or reader.sock is not self.sock:
+                self._attach(self.sock)
+                reader = self._reader
         if reader.enforce_content_length is not enforce_content_length:
             reader.enforce_content_length = enforce_content_length
         # One call reads the head, builds the header dict's contents and,
@@ -729,6 +877,48 @@ class HTTPConnection:
             self._resp_retries,
         )
         return response
+
+    def _getresponse_via_http_client(self, opts: tuple[typing.Any, ...]) -> HTTPResponse:
+        # response_class was replaced (botocore does, for a final answer to
+        # "Expect: 100-continue"): http.client reads the response with it,
+        # and it is wrapped as urllib3 wraps it.
+        self._response_options = None
+        method, url, preload_content, decode_content, enforce_content_length = opts
+        if self._HTTPConnection__state == _CS_IDLE:
+            # Sent by pool's own path, which leaves http.client's state alone.
+            self._HTTPConnection__state = _CS_REQ_SENT
+            self._method = method
+        if self._sock_timeout != self.timeout:
+            self.sock.settimeout(self.timeout)
+            self._sock_timeout = self.timeout
+        shutdown = getattr(self.sock, "shutdown", None)
+        httplib_response = super().getresponse()
+        if _HTTPResponse is None:
+            _bind_late()
+        headers = _HTTPHeaderDict(list(httplib_response.msg.items()))
+        response: HTTPResponse = _HTTPResponse(
+            body=httplib_response,
+            headers=headers,
+            status=httplib_response.status,
+            version=httplib_response.version,
+            version_string=getattr(self, "_http_vsn_str", "HTTP/?"),
+            reason=httplib_response.reason,
+            preload_content=preload_content,
+            decode_content=decode_content,
+            original_response=httplib_response,
+            enforce_content_length=enforce_content_length,
+            request_method=method,
+            request_url=url,
+            sock_shutdown=shutdown,
+        )
+        return response
+
+
+def _check_skippable(name: str | bytes) -> None:
+    lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+    if lname not in SKIPPABLE_HEADERS:
+        allowed = "', '".join(h.title() for h in sorted(SKIPPABLE_HEADERS))
+        raise ValueError(f"urllib3.util.SKIP_HEADER only supports '{allowed}'")
 
 
 class _LengthChecked:
@@ -1146,6 +1336,10 @@ class DummyConnection:
 
 
 VerifiedHTTPSConnection = HTTPSConnection
+
+# pool's own versions of the hooks, as they were defined: what a class must
+# still have to take pool's own request path.
+_OWN_HOOKS: dict[str, typing.Any] = {name: getattr(HTTPConnection, name) for name in _SEND_HOOKS}
 
 
 def _url_from_connection(conn: HTTPConnection, path: str | None = None) -> str:

@@ -52,6 +52,7 @@ from .exceptions import (
     SSLError,
     TimeoutError,
 )
+from .response import _fp_done
 from .util.connection import is_connection_dropped
 from .util.proxy import connection_requires_http_tunnel
 from .util.request import _TYPE_BODY_POSITION, body_is_replayable, rewind_body, set_file_position
@@ -429,7 +430,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                     self._n_discarded += 1
             if conn.sock is not None:
                 try:
-                    reader = conn._reader
+                    # The Reader speaks for the last response only if it read
+                    # one (http.client reads it for a replaced response_class).
+                    reader = conn._reader if conn._in_response else None
                     close_requested = conn._close_requested
                 except AttributeError:  # a connection class not derived from ours
                     reader = None
@@ -646,7 +649,16 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 # The deadline covers the head and a preloaded body only; a
                 # streamed body is bounded by the read timeout per read.
                 reader.deadline = None
-        if response._pool is None:
+        try:
+            wire = response._wire_body
+        except AttributeError:
+            wire = False
+        if wire is not True:
+            # Not read by pool's Reader: http.client read it (a replaced
+            # response_class), or a subclass's or patch's getresponse() made
+            # it.  Adopted as urllib3 adopts whatever getresponse() returns.
+            self._adopt_response(response, conn, retries, preload_content)
+        elif response._pool is None:
             response._pool = self
 
         if log.isEnabledFor(logging.DEBUG):
@@ -662,6 +674,22 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 response.length_remaining,
             )
         return response
+
+    def _adopt_response(self, response: typing.Any, conn: HTTPConnection, retries: Retry | None, preload_content: bool) -> None:
+        # urllib3's pooling attributes, set on the response as urllib3 sets
+        # them; a body already read whole gives the connection back now (as
+        # urllib3's urlopen does with release_conn), the others when they are
+        # released.
+        response.retries = retries
+        response._pool = self
+        if preload_content:
+            response._connection = None
+            fp = getattr(response, "_fp", None)
+            if fp is not None and not _fp_done(fp):
+                conn.close()
+            self._put_conn(conn)
+        else:
+            response._connection = conn
 
     def close(self) -> None:
         """Close all idle pooled connections and disable the pool.

@@ -25,6 +25,7 @@ soon as it grows past the connection's ``Limits.max_decompressed_size``
 from __future__ import annotations
 
 import collections
+import http.client
 import io
 import json as _json
 import logging
@@ -515,14 +516,23 @@ class BytesQueueBuffer:
 
 
 class _ResponseView:
-    """What ``HTTPResponse._original_response`` is for a response read from the
-    wire: the bits of http.client.HTTPResponse that requests and
-    http.cookiejar use (``msg.get_all``, status, reason, version, isclosed, close)."""
+    """What ``HTTPResponse._original_response`` and ``HTTPResponse._fp`` are for
+    a response read from the wire: the http.client.HTTPResponse that urllib3
+    wraps there, as far as code reaches into it: ``msg``, status, reason,
+    version, ``chunked``, ``chunk_left``, ``length``, ``will_close``,
+    ``fp`` (whose ``raw`` is the socket's stream), the raw (not content
+    decoded) ``read``/``read1``/``readinto``/``readline``, ``isclosed`` and
+    ``close``.  Reads go through the response's Reader, so whichever side
+    reads next sees the next body byte; ``fp`` reads the socket itself and
+    first hands over what the Reader had received and not yet used."""
 
-    __slots__ = ("_response",)
+    __slots__ = ("_response", "_stream")
+
+    debuglevel = 0
 
     def __init__(self, response: HTTPResponse) -> None:
         self._response = response
+        self._stream: typing.Any = None
 
     @property
     def msg(self) -> HTTPHeaderDict:
@@ -533,6 +543,8 @@ class _ResponseView:
     @property
     def status(self) -> int:
         return self._response.status
+
+    code = status
 
     @property
     def reason(self) -> str | None:
@@ -546,6 +558,42 @@ class _ResponseView:
     def _method(self) -> str | None:
         return self._response._request_method
 
+    @property
+    def chunked(self) -> bool:
+        return bool(self._response.chunked)
+
+    @property
+    def chunk_left(self) -> int | None:
+        reader = self._response._reader
+        return reader.chunk_left if reader is not None else None
+
+    @property
+    def length(self) -> int | None:
+        reader = self._response._reader
+        if reader is None:
+            return None if self._response.chunked else 0
+        return reader.length_remaining  # type: ignore[no-any-return]
+
+    @property
+    def will_close(self) -> bool:
+        reader = self._response._reader
+        return bool(reader.will_close) if reader is not None else True
+
+    @property
+    def fp(self) -> typing.Any:
+        """A buffered stream over the connection's socket (None once the body
+        is done), as http.client's ``fp``; its ``raw`` is a
+        :class:`socket.SocketIO`."""
+        if self._stream is None:
+            reader = self._response._reader
+            if reader is None or reader.sock is None:
+                return None
+            self._stream = io.BufferedReader(_SocketStream(reader))
+        return self._stream
+
+    def getcode(self) -> int:
+        return self._response.status
+
     def info(self) -> HTTPHeaderDict:
         return self._response.headers
 
@@ -555,11 +603,79 @@ class _ResponseView:
     def getheaders(self) -> list[tuple[str, str]]:
         return list(self._response.headers.iteritems())
 
+    def readable(self) -> bool:
+        return True
+
+    def read(self, amt: int | None = None) -> bytes:
+        return self._response._raw_read(None if amt is None or amt < 0 else amt) or b""
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._response._raw_read(None if n is None or n < 0 else n, read1=True) or b""
+
+    def readinto(self, b: typing.Any) -> int:
+        with memoryview(b) as view, view.cast("B") as flat:
+            data = self.read(len(flat))
+            flat[: len(data)] = data
+        return len(data)
+
+    def readline(self, limit: int = -1) -> bytes:
+        # Byte by byte, so nothing past the line is taken from the body.
+        out = bytearray()
+        while limit < 0 or len(out) < limit:
+            b = self.read(1)
+            if not b:
+                break
+            out += b
+            if b == b"\n":
+                break
+        return bytes(out)
+
+    @property
+    def closed(self) -> bool:
+        return self._response.isclosed()
+
     def isclosed(self) -> bool:
         return self._response.isclosed()
 
+    def fileno(self) -> int:
+        return self._response.fileno()
+
     def close(self) -> None:
         self._response.close()
+
+
+_HTTPLibResponse = http.client.HTTPResponse
+
+
+def _fp_done(fp: typing.Any) -> bool:
+    # Whether a file-like body was read to its end (one that can't tell
+    # counts as done, as urllib3 takes it).
+    try:
+        return _is_fp_closed(fp)
+    except ValueError:
+        return True
+
+
+class _SocketStream(socket.SocketIO):
+    """The socket's raw stream for code that reads the socket itself (as
+    docker-py does with ``_fp.fp.raw``): its first read hands over what the
+    Reader received and had not used yet, and the connection is then never
+    reused, since the Reader no longer knows where the response ends."""
+
+    def __init__(self, reader: typing.Any) -> None:
+        super().__init__(reader.sock, "rb")
+        self._wire_reader = reader
+        self._leftover: bytes | None = None
+
+    def readinto(self, b: typing.Any) -> int:
+        if self._leftover is None:
+            self._leftover = self._wire_reader.detach()
+        if self._leftover:
+            n = min(len(b), len(self._leftover))
+            b[:n] = self._leftover[:n]
+            self._leftover = self._leftover[n:]
+            return n
+        return super().readinto(b) or 0
 
 
 # --------------------------------------------------------------- responses
@@ -794,7 +910,7 @@ _WIRE_START: dict[str, typing.Any] = {
     "auto_close": True,
     "_body": None,
     "_uncached_read_occurred": False,
-    "_fp": None,
+    "_file": None,
     "_orig": None,
     "_fp_bytes_read": 0,
     "_sock_shutdown": None,
@@ -858,7 +974,7 @@ class HTTPResponse(BaseHTTPResponse):
         self.auto_close = auto_close
         self._body: typing.Any = None
         self._uncached_read_occurred = False
-        self._fp: typing.Any = None
+        self._file: typing.Any = None
         self._reader: typing.Any = None
         self._orig = original_response
         self._fp_bytes_read = 0
@@ -879,7 +995,7 @@ class HTTPResponse(BaseHTTPResponse):
             if body and isinstance(body, (str, bytes)):
                 self._body = body
             if hasattr(body, "read"):
-                self._fp = body
+                self._file = body
             self.length_remaining = self._init_length(request_method)
 
         if preload_content and not self._body:
@@ -1020,6 +1136,19 @@ class HTTPResponse(BaseHTTPResponse):
     def _original_response(self, value: typing.Any) -> None:
         self._orig = value
 
+    @property
+    def _fp(self) -> typing.Any:
+        """The http.client-style response the body is read from, as urllib3
+        keeps it: the file-like body given, or for a body read from the wire
+        the same view as :attr:`_original_response` (made on first use)."""
+        if self._file is None and self._wire_body:
+            return self._original_response
+        return self._file
+
+    @_fp.setter
+    def _fp(self, value: typing.Any) -> None:
+        self._file = value
+
     def release_conn(self) -> None:
         """Give the connection back to its pool; a connection that cannot carry
         another response (body not fully read, an error, Connection: close) is
@@ -1028,7 +1157,12 @@ class HTTPResponse(BaseHTTPResponse):
         if pool is None or conn is None:
             return None
         reader = self._reader
-        if self._wire_body and (reader is None or not reader.reusable):
+        if self._wire_body:
+            if reader is None or not reader.reusable:
+                conn.close()
+        elif isinstance(self._file, _HTTPLibResponse) and not _fp_done(self._file):
+            # An http.client body not read to its end: what is left of it
+            # must never be read as the next response.
             conn.close()
         self._reader = None
         self._connection = None
@@ -1074,7 +1208,7 @@ class HTTPResponse(BaseHTTPResponse):
         """The whole body, decoded; read on first access and cached."""
         if self._body:
             return self._body  # type: ignore[no-any-return]
-        if self._fp or self._wire_body:
+        if self._file or self._wire_body:
             return self.read(cache_content=True)
         return None  # type: ignore[return-value]
 
@@ -1087,7 +1221,7 @@ class HTTPResponse(BaseHTTPResponse):
         """True once the body has been read to the end or closed (http.client's meaning)."""
         if self._wire_body:
             return self._reader is None
-        return _is_fp_closed(self._fp)
+        return _is_fp_closed(self._file)
 
     def tell(self) -> int:
         """Bytes of body taken off the wire so far (before decoding)."""
@@ -1174,13 +1308,13 @@ class HTTPResponse(BaseHTTPResponse):
                     self._orig.close()
                 if self._connection:
                     self._connection.close()
-            if self._fp is not None and self._orig is not None and self._orig.isclosed():
+            if self._file is not None and self._orig is not None and self._orig.isclosed():
                 self.release_conn()
 
     # ------------------------------------------------------------ raw reads
 
     def _fp_read(self, amt: int | None = None, *, read1: bool = False) -> bytes:
-        fp = self._fp
+        fp = self._file
         if read1:
             read1_fn = getattr(fp, "read1", None)
             if read1_fn is None:
@@ -1209,20 +1343,20 @@ class HTTPResponse(BaseHTTPResponse):
             if reader.at_end or (amt != 0 and not data):
                 self._reader_finished()
             return data  # type: ignore[no-any-return]
-        if self._fp is None:
+        if self._file is None:
             if self._wire_body:
                 return b""
             return None  # type: ignore[return-value]
 
-        fp_closed = getattr(self._fp, "closed", False)
+        fp_closed = getattr(self._file, "closed", False)
         with self._error_catcher():
             data = self._fp_read(amt, read1=read1) if not fp_closed else b""
             if amt is not None and amt != 0 and not data:
-                self._fp.close()
+                self._file.close()
                 if self.enforce_content_length and self.length_remaining not in (None, 0):
                     raise IncompleteRead(self._fp_bytes_read, self.length_remaining)
             elif read1 and ((amt != 0 and not data) or self.length_remaining == len(data)):
-                self._fp.close()
+                self._file.close()
         if data:
             self._fp_bytes_read += len(data)
             if self.length_remaining is not None:
@@ -1405,9 +1539,9 @@ class HTTPResponse(BaseHTTPResponse):
     def _stream_done(self) -> bool:
         if self._reader is not None:
             return False
-        if self._fp is None:
+        if self._file is None:
             return True
-        return _is_fp_closed(self._fp)
+        return _is_fp_closed(self._file)
 
     def readable(self) -> bool:
         """Always True: a response is a readable stream."""
@@ -1427,8 +1561,8 @@ class HTTPResponse(BaseHTTPResponse):
         self._sock_shutdown = None
         if self._reader is not None:
             self._reader = None
-        elif not self.closed and self._fp:
-            self._fp.close()
+        elif not self.closed and self._file:
+            self._file.close()
         if self._connection:
             self._connection.close()
         if not self.auto_close:
@@ -1442,7 +1576,7 @@ class HTTPResponse(BaseHTTPResponse):
             return io.IOBase.closed.__get__(self)  # type: ignore[no-any-return]
         if self._reader is not None:
             return False
-        fp = self._fp
+        fp = self._file
         if fp is None:
             return True
         if hasattr(fp, "isclosed"):
@@ -1458,22 +1592,22 @@ class HTTPResponse(BaseHTTPResponse):
             if sock is not None and hasattr(sock, "fileno"):
                 return sock.fileno()  # type: ignore[no-any-return]
             raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
-        if self._fp is None:
+        if self._file is None:
             raise OSError("HTTPResponse has no file to get a fileno from")
-        if hasattr(self._fp, "fileno"):
-            return self._fp.fileno()  # type: ignore[no-any-return]
+        if hasattr(self._file, "fileno"):
+            return self._file.fileno()  # type: ignore[no-any-return]
         raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
 
     def flush(self) -> None:
         """Flush the underlying file object, if it has anything to flush."""
-        if self._fp is not None and hasattr(self._fp, "flush") and not getattr(self._fp, "closed", False):
-            return self._fp.flush()  # type: ignore[no-any-return]
+        if self._file is not None and hasattr(self._file, "flush") and not getattr(self._file, "closed", False):
+            return self._file.flush()  # type: ignore[no-any-return]
         return None
 
     def supports_chunked_reads(self) -> bool:
         """True when the body can be read chunk by chunk: a wire Reader, or an
         http.client.HTTPResponse-like body (one with an ``fp``)."""
-        return self._reader is not None or (self._wire_body and self.chunked) or hasattr(self._fp, "fp")
+        return self._reader is not None or (self._wire_body and self.chunked) or hasattr(self._file, "fp")
 
     def read_chunked(self, amt: int | None = None, decode_content: bool | None = None) -> typing.Generator[bytes, None, None]:
         """Yield the decoded body of a chunked response, each piece at most
@@ -1491,7 +1625,7 @@ class HTTPResponse(BaseHTTPResponse):
             return
         if amt is not None and amt < 0:
             amt = None
-        if self._reader is None and self._fp is not None and self._request_method == "HEAD":
+        if self._reader is None and self._file is not None and self._request_method == "HEAD":
             return
         while True:
             data = self.read1(amt, decode_content=decode_content)
