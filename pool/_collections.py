@@ -343,7 +343,8 @@ class HTTPHeaderDict(typing.MutableMapping[str, str]):
 
     def _prepare_for_method_change(self) -> Self:
         """Drop the fields that describe a request body before a redirect turns
-        the method into GET (RFC 9110 §15.4)."""
+        the method into GET (RFC 9110 §15.4), Transfer-Encoding included: it
+        would frame a body that is no longer sent."""
         for name in (
             "Content-Encoding",
             "Content-Language",
@@ -352,6 +353,7 @@ class HTTPHeaderDict(typing.MutableMapping[str, str]):
             "Content-Length",
             "Digest",
             "Last-Modified",
+            "Transfer-Encoding",
         ):
             self.discard(name)
         return self

@@ -118,6 +118,9 @@ def _encode_target_cached(target: str) -> str:
     return encoded
 
 
+_STDLIB_LIFO_QUEUE = queue.LifoQueue
+
+
 class _LifoConnQueue:
     """A LIFO stack of idle connections with :class:`queue.LifoQueue`'s
     interface (``get``/``put``/``qsize``/``empty``/``full``/``queue``).
@@ -288,7 +291,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         self.timeout = timeout
         self.retries = retries
 
-        self.pool: typing.Any = self.QueueCls(maxsize)
+        self.pool: typing.Any = self._new_pool_queue(maxsize)
         self.block = block
 
         self.proxy = _proxy
@@ -331,6 +334,15 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         weakref.finalize(self, _close_pool_connections, self.pool)
 
     # ------------------------------------------------------------ connections
+
+    def _new_pool_queue(self, maxsize: int) -> typing.Any:
+        # Resolved when the pool is made, as urllib3 2.8 does: a
+        # queue.LifoQueue patched after import (gevent's monkey-patching)
+        # is used instead of pool's own stack, which only the standard
+        # threading primitives serve.
+        if self.QueueCls is _LifoConnQueue and queue.LifoQueue is not _STDLIB_LIFO_QUEUE:
+            return queue.LifoQueue(maxsize)
+        return self.QueueCls(maxsize)
 
     def _new_conn(self) -> HTTPConnection:
         """Return a fresh :class:`HTTPConnection`."""
@@ -711,9 +723,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         if host is not None:
             host = _normalize_host(host, scheme=scheme)
         # An explicit default port equals no port.
-        if self.port and not port:
+        if self.port is not None and port is None:
             port = port_by_scheme.get(scheme)
-        elif not self.port and port == port_by_scheme.get(scheme):
+        elif self.port is None and port == port_by_scheme.get(scheme):
             port = None
         return (scheme, host, port) == (self.scheme, self.host, self.port)
 
@@ -1032,6 +1044,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             method = "GET"
             body = None
             body_pos = None
+            # Nothing left to frame (urllib3 2.8 drops it too).
+            chunked = False
             headers = HTTPHeaderDict(headers)._prepare_for_method_change()
         elif not body_is_replayable(body):
             # 301/302/307/308 repeat the body; a consumed iterator can't be
@@ -1208,7 +1222,8 @@ def connection_from_url(url: str, **kw: typing.Any) -> HTTPConnectionPool:
     """
     scheme, _, host, port, *_ = parse_url(url)
     scheme = scheme or "http"
-    port = port or port_by_scheme.get(scheme, 80)
+    if port is None:
+        port = port_by_scheme.get(scheme, 80)
     if scheme == "https":
         return HTTPSConnectionPool(host, port=port, **kw)  # type: ignore[arg-type]
     return HTTPConnectionPool(host, port=port, **kw)  # type: ignore[arg-type]

@@ -372,9 +372,13 @@ class InvalidFraming(ProtocolError):
     not last in an HTTP/1.1 response, and the like."""
 
 
-class InvalidContentLength(InvalidFraming):
+class InvalidContentLength(InvalidHeader):
     """A Content-Length value is not a plain decimal number, overflows, or
-    differs between fields (RFC 9110 §8.6)."""
+    differs between fields (RFC 9110 §8.6).
+
+    An :class:`InvalidHeader`, the class urllib3 raises for differing values
+    (requests maps it to its own InvalidHeader), not a ProtocolError: like
+    urllib3's, it is raised as is, never retried."""
 
 
 class InvalidChunkedEncoding(ProtocolError):

@@ -55,6 +55,8 @@ SSL_KEYWORDS = (
     "ssl_context",
     "key_password",
     "server_hostname",
+    "assert_hostname",
+    "assert_fingerprint",
 )
 # Default value for `blocksize`, as urllib3.
 _DEFAULT_BLOCKSIZE = 16384
@@ -289,7 +291,8 @@ class PoolManager(RequestMethods):
             raise LocationValueError("No host specified.")
         request_context = self._merge_pool_kwargs(pool_kwargs)
         request_context["scheme"] = scheme or "http"
-        if not port:
+        # An explicit port 0 is kept, as urllib3 2.8 keeps it.
+        if port is None:
             port = port_by_scheme.get(request_context["scheme"].lower(), 80)
         request_context["port"] = port
         request_context["host"] = host
@@ -385,7 +388,7 @@ class PoolManager(RequestMethods):
             scheme = u.scheme or "http"
             ctx = self.connection_pool_kw.copy()
             ctx["scheme"] = scheme
-            ctx["port"] = u.port or port_by_scheme.get(scheme.lower(), 80)
+            ctx["port"] = u.port if u.port is not None else port_by_scheme.get(scheme.lower(), 80)
             ctx["host"] = u.host
             fn = self.key_fn_by_scheme.get(scheme.lower())
             if fn is not None:
@@ -465,6 +468,7 @@ class PoolManager(RequestMethods):
             method = "GET"
             kw["body"] = None
             kw.pop("body_pos", None)
+            kw["chunked"] = False
             kw["headers"] = HTTPHeaderDict(kw["headers"])._prepare_for_method_change()
         elif not body_is_replayable(kw.get("body")):
             # The redirect repeats the body, and a consumed iterator can't be
@@ -557,7 +561,7 @@ class ProxyManager(PoolManager):
         proxy = parse_url(proxy_url)
         if proxy.scheme not in ("http", "https"):
             raise ProxySchemeUnknown(proxy.scheme)
-        if not proxy.port:
+        if proxy.port is None:
             proxy = proxy._replace(port=port_by_scheme.get(proxy.scheme, 80))
 
         proxy_headers = dict(proxy_headers) if proxy_headers else {}

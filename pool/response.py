@@ -8,7 +8,7 @@ file-like object, exactly as urllib3 allows.
 
 Content codings (RFC 9110 §8.4.1): gzip / x-gzip, deflate (zlib-wrapped, or
 raw as some servers send it), br (with brotli or brotlicffi) and zstd (with
-zstandard).  Codings listed in Content-Encoding are undone in reverse order,
+compression.zstd / backports.zstd as urllib3 2.8, else zstandard).  Codings listed in Content-Encoding are undone in reverse order,
 at most :attr:`MultiDecoder.max_decode_links` of them (a longer chain is a
 DecodeError, as in urllib3's fix for CVE-2025-66418).
 
@@ -51,14 +51,24 @@ try:
 except ImportError:  # pragma: no cover - optional dependency
     brotli = None
 
-# A flag rather than ``_zstandard = None``: zstandard ships type information,
-# and the flag keeps the module's type whether or not it is installed.
+# zstd: the standard library's module (Python 3.14's compression.zstd, or
+# backports.zstd before it), as urllib3 2.8 uses; else the zstandard
+# package.  Flags rather than ``None`` modules keep the modules' types.
+_std_zstd: typing.Any
+try:
+    from compression import zstd as _std_zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
+except ImportError:
+    try:
+        from backports import zstd as _std_zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:  # pragma: no cover - optional dependency
+        _std_zstd = None
 try:
     import zstandard as _zstandard
 except ImportError:  # pragma: no cover - optional dependency
-    HAS_ZSTD = False
+    HAS_ZSTANDARD = False
 else:
-    HAS_ZSTD = True
+    HAS_ZSTANDARD = True
+HAS_ZSTD = _std_zstd is not None or HAS_ZSTANDARD
 
 from ._collections import HTTPHeaderDict
 from .exceptions import (
@@ -328,10 +338,62 @@ if brotli is not None:
             return b""
 
 
-if HAS_ZSTD:
+class _StdZstdDecoder(ContentDecoder):
+    """``zstd`` (RFC 8878) with the standard library's decompressor, several
+    frames in a row allowed; its ``max_length`` bounds each call's output."""
 
-    class ZstdDecoder(ContentDecoder):
-        """``zstd`` (RFC 8878), several frames in a row allowed.
+    def __init__(self) -> None:
+        self._obj = _std_zstd.ZstdDecompressor()
+        self._pending = b""  # input not yet given to a decompressor
+        self._in_frame = False
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending + data, b""
+        out: list[bytes] = []
+        produced = 0
+        # Ends: each pass consumes input, produces output, or stops.
+        while True:
+            obj = self._obj
+            if obj.eof:
+                data = obj.unused_data + data
+                if not data:
+                    break
+                obj = self._obj = _std_zstd.ZstdDecompressor()
+            want = -1 if max_length < 0 else max_length - produced
+            if want == 0:
+                self._pending = data
+                break
+            if not data and obj.needs_input:
+                break
+            self._in_frame = True
+            chunk = obj.decompress(data, max_length=want)
+            data = b""
+            if chunk:
+                out.append(chunk)
+                produced += len(chunk)
+            if obj.eof:
+                self._in_frame = False
+            elif obj.needs_input:
+                break
+        return b"".join(out)
+
+    @property
+    def has_unconsumed_tail(self) -> bool:
+        obj = self._obj
+        return bool(self._pending) or (obj.eof and bool(obj.unused_data)) or not (obj.eof or obj.needs_input)
+
+    def flush(self) -> bytes:
+        if self._in_frame:
+            raise DecodeError("Received response with content-encoding: zstd, but the stream is truncated.")
+        return b""
+
+
+if HAS_ZSTANDARD:
+
+    class _ZstandardDecoder(ContentDecoder):
+        """``zstd`` (RFC 8878) with the zstandard package, several frames in a
+        row allowed.
 
         zstandard's incremental decoder has no output limit, so input is fed
         in slices while a limit applies: a zstd block holds at most 128 KiB and
@@ -392,6 +454,10 @@ if HAS_ZSTD:
             if self._in_frame:
                 raise DecodeError("Received response with content-encoding: zstd, but the stream is truncated.")
             return b""
+
+
+#: The zstd decoder in use: the standard library's when it is there.
+ZstdDecoder: type[ContentDecoder] = _StdZstdDecoder if _std_zstd is not None or not HAS_ZSTANDARD else _ZstandardDecoder
 
 
 class MultiDecoder(ContentDecoder):
@@ -695,7 +761,9 @@ class BaseHTTPResponse(io.IOBase):
     DECODER_ERROR_CLASSES: tuple[type[Exception], ...] = (IOError, zlib.error)
     if brotli is not None:
         DECODER_ERROR_CLASSES += (brotli.error,)
-    if HAS_ZSTD:
+    if _std_zstd is not None:
+        DECODER_ERROR_CLASSES += (_std_zstd.ZstdError,)
+    if HAS_ZSTANDARD:
         DECODER_ERROR_CLASSES += (_zstandard.ZstdError,)
 
     def __init__(

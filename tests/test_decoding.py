@@ -272,3 +272,51 @@ def test_deflate_without_output_keeps_bounded_copy():
     finally:
         tracemalloc.stop()
     assert peak < 2 << 20, peak
+
+
+def _zstd_backends() -> list:
+    import pool.response as r
+
+    out = []
+    if r._std_zstd is not None:
+        out.append(pytest.param(r._StdZstdDecoder, id="stdlib"))
+    if r.HAS_ZSTANDARD:
+        out.append(pytest.param(r._ZstandardDecoder, id="zstandard"))
+    return out
+
+
+@pytest.mark.parametrize("decoder_cls", _zstd_backends())
+@pytest.mark.parametrize("limit", [-1, 1, 7, 4096, 1 << 20])
+def test_zstd_backends_decode_frames_in_pieces(decoder_cls, limit):
+    # Both zstd decoders (the standard library's, as urllib3 2.8 uses, and
+    # zstandard's): several frames, fed in small slices, every call bounded
+    # by max_length (exactly for the standard library's, which takes a
+    # max_length; about it for zstandard's, fed in slices), the whole coming
+    # out exactly; a cut stream is an error.
+    import pool.response as r
+
+    zstd = pytest.importorskip("zstandard")
+    bound = limit if limit >= 0 and decoder_cls is r._StdZstdDecoder else -1
+    parts = [bytes(range(256)) * 300, b"", b"second frame " * 1000]
+    wire = b"".join(zstd.ZstdCompressor().compress(p) for p in parts)
+    d = decoder_cls()
+    out = []
+    for i in range(0, len(wire), 113):
+        piece = d.decompress(wire[i : i + 113], limit)
+        assert bound < 0 or len(piece) <= bound
+        out.append(piece)
+        guard = 0
+        while d.has_unconsumed_tail:
+            guard += 1
+            assert guard < 1_000_000
+            piece = d.decompress(b"", limit)
+            assert bound < 0 or len(piece) <= bound
+            out.append(piece)
+    assert d.flush() == b""
+    assert b"".join(out) == b"".join(parts)
+    cut = decoder_cls()
+    cut.decompress(wire[: len(wire) // 2])
+    while cut.has_unconsumed_tail:
+        cut.decompress(b"")
+    with pytest.raises(DecodeError):
+        cut.flush()

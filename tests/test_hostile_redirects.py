@@ -224,14 +224,15 @@ def test_pool_refuses_cross_host_redirect(impl, b_server):
     assert b_server.requests == []
 
 
-def test_retry_after_over_the_cap_fails_fast(impl):
-    # A hostile Retry-After (11 days) is not slept for: pool raises at once
-    # (urllib3 would sleep up to its retry_after_max, 6 hours by default).
+def test_retry_after_over_the_limit_fails_fast(impl):
+    # With retry_after_limit set, a hostile Retry-After (11 days) is not slept
+    # for: pool raises at once (by default it would sleep up to
+    # retry_after_max, 6 hours, as urllib3 does).
     with HostileServer([[response(b"", status="503 Busy", headers=["Retry-After: 999999"])], [response(b"ok")]]) as a:
         pool = HTTPConnectionPool(a.host, a.port, timeout=3)
         start = time.monotonic()
         with pytest.raises(MaxRetryError) as info:
-            pool.request("GET", "/", retries=Retry(total=2, status_forcelist=[503], retry_after_max=0.2))
+            pool.request("GET", "/", retries=Retry(total=2, status_forcelist=[503], retry_after_limit=0.2))
         assert time.monotonic() - start < 1
         assert isinstance(info.value.reason, ResponseError)
         assert "999999" in str(info.value.reason)
@@ -240,28 +241,38 @@ def test_retry_after_over_the_cap_fails_fast(impl):
         assert pool.stats()["in_use"] == 0
 
 
-def test_retry_after_over_the_cap_error_names_pool_and_url(impl):
+def test_retry_after_over_the_limit_error_names_pool_and_url(impl):
     with HostileServer([[response(b"", status="503 Busy", headers=["Retry-After: 999999"])]]) as a:
         pool = HTTPConnectionPool(a.host, a.port, timeout=3)
         with pytest.raises(MaxRetryError) as info:
-            pool.request("GET", "/x", retries=Retry(total=2, status_forcelist=[503], retry_after_max=0.2))
+            pool.request("GET", "/x", retries=Retry(total=2, status_forcelist=[503], retry_after_limit=0.2))
         assert info.value.pool is pool
         assert info.value.url == "/x"
 
 
-def test_retry_after_under_the_cap_is_honoured():
+def test_retry_after_under_the_limit_is_honoured():
     with HostileServer([[response(b"", status="503 Busy", headers=["Retry-After: 1"])], [response(b"ok")]]) as a:
         pool = HTTPConnectionPool(a.host, a.port, timeout=3)
         start = time.monotonic()
-        r = pool.request("GET", "/", retries=Retry(total=2, status_forcelist=[503], retry_after_max=2))
+        r = pool.request("GET", "/", retries=Retry(total=2, status_forcelist=[503], retry_after_limit=2))
         assert r.data == b"ok"
         assert 1 <= time.monotonic() - start < 3
 
 
-def test_retry_after_default_cap():
-    # Without a knob, the cap is backoff_max (120 s by default).
-    assert Retry(total=2).retry_after_cap == Retry.DEFAULT_BACKOFF_MAX == 120
-    assert Retry(total=2, retry_after_max=5).retry_after_cap == 5
+def test_retry_after_clamped_by_default():
+    # As in urllib3: no limit by default, waits clamped to retry_after_max.
+    assert Retry(total=2).retry_after_limit is None
+    assert Retry(total=2).retry_after_max == Retry.DEFAULT_RETRY_AFTER_MAX == 21600
+
+
+def test_retry_after_clamped_to_retry_after_max_on_the_wire(impl):
+    script = [response(b"", status="503 Busy", headers=["Retry-After: 999999"])]
+    with HostileServer([script, [response(b"ok")]]) as a:
+        pool = HTTPConnectionPool(a.host, a.port, timeout=3)
+        start = time.monotonic()
+        r = pool.request("GET", "/", retries=Retry(total=2, retry_after_max=0.3))
+        assert r.data == b"ok"
+        assert 0.3 <= time.monotonic() - start < 2
 
 
 @pytest.mark.parametrize(
@@ -276,14 +287,16 @@ def test_retry_after_default_cap():
     ids=["year-99999", "word", "negative", "5000-digits", "1e30"],
 )
 def test_hostile_retry_after_values(value, error):
-    # A Retry-After no clock can hold, or too long to convert, is a clear
-    # error at once: never a ValueError from deep inside, never a long sleep.
+    # A Retry-After no clock can hold is a clear error at once, never a
+    # ValueError from deep inside; one too long to convert is over any
+    # retry_after_limit (without one it would be clamped to retry_after_max
+    # and slept for, as urllib3 does).
     script = [response(b"", status="503 Busy", headers=[f"Retry-After: {value}"])]
     with HostileServer([script, [response(b"ok")]]) as a:
         pool = HTTPConnectionPool(a.host, a.port, timeout=3)
         start = time.monotonic()
         with pytest.raises(error):
-            pool.request("GET", "/", retries=Retry(total=2, status_forcelist=[503]))
+            pool.request("GET", "/", retries=Retry(total=2, status_forcelist=[503], retry_after_limit=120))
         assert time.monotonic() - start < 2
         assert len(a.requests) == 1
         assert pool.stats()["in_use"] == 0
@@ -370,13 +383,13 @@ def test_iterator_body_is_not_resent_empty_on_redirect(impl, status):
         assert [q.target for q in a.requests] == ["/up"]
 
 
-def test_default_retry_after_cap_applies_to_default_retries():
-    # With no Retry given, a 503 asking for 121 s (just over backoff_max) is
-    # refused at once instead of stalling the caller.
+def test_retry_after_limit_applies_without_status_forcelist(impl):
+    # A 503 with Retry-After is retried by default (respect_retry_after_header);
+    # a limit just under what the server asks refuses it at once.
     script = [response(b"", status="503 Busy", headers=["Retry-After: 121"])]
     with HostileServer([script, [response(b"ok")]]) as a:
         pool = HTTPConnectionPool(a.host, a.port, timeout=3)
         start = time.monotonic()
         with pytest.raises(MaxRetryError):
-            pool.request("GET", "/")
+            pool.request("GET", "/", retries=Retry(3, retry_after_limit=120))
         assert time.monotonic() - start < 2

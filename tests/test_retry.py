@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import random
 import time
+import warnings
 
 import pytest
 
@@ -260,7 +261,7 @@ def test_sleep_backoff_really_sleeps():
 # -- Retry-After -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, seconds", [("0", 0), ("5", 5), ("  17 ", 17), ("\t3\t", 3), ("1000000", 1000000)])
+@pytest.mark.parametrize("value, seconds", [("0", 0), ("5", 5), ("  17 ", 17), ("\t3\t", 3), ("1000000", 21600)])
 def test_parse_retry_after_seconds(value, seconds):
     assert Retry().parse_retry_after(value) == seconds
 
@@ -285,14 +286,19 @@ def test_get_retry_after():
     assert Retry().get_retry_after(_Response(503, {"Retry-After": "7"})) == 7
 
 
-def test_retry_after_cap_defaults_to_backoff_max():
-    assert Retry().retry_after_cap == Retry.DEFAULT_BACKOFF_MAX
-    assert Retry(backoff_max=3).retry_after_cap == 3
-    assert Retry(backoff_max=3, retry_after_max=60).retry_after_cap == 60
+def test_retry_after_clamped_to_retry_after_max_as_urllib3():
+    import urllib3
+
+    for value in ("0", "7", "21600", "21601", "999999999999999999999", " 30 "):
+        for cap in (None, 5, 60):
+            kw = {} if cap is None else {"retry_after_max": cap}
+            assert Retry(**kw).parse_retry_after(value) == urllib3.Retry(**kw).parse_retry_after(value), (value, cap)
+    assert Retry().retry_after_max == urllib3.Retry().retry_after_max == Retry.DEFAULT_RETRY_AFTER_MAX == 21600
+    assert Retry(retry_after_max=5).check_retry_after(_Response(503, {"Retry-After": "10"})) == 5
 
 
-def test_retry_after_over_cap_raises_instead_of_sleeping():
-    r = Retry(backoff_max=5)
+def test_retry_after_over_limit_raises_instead_of_sleeping():
+    r = Retry(retry_after_limit=5)
     resp = _Response(503, {"Retry-After": "10"})
     start = time.monotonic()
     with pytest.raises(MaxRetryError) as info:
@@ -307,19 +313,30 @@ def test_retry_after_over_cap_raises_instead_of_sleeping():
         r.check_retry_after(resp)
 
 
-def test_retry_after_date_over_cap_raises():
+def test_retry_after_date_over_limit_raises():
     far = email.utils.formatdate(time.time() + 7200, usegmt=True)
     with pytest.raises(MaxRetryError):
-        Retry(retry_after_max=3600).check_retry_after(_Response(429, {"Retry-After": far}))
+        Retry(retry_after_limit=3600).check_retry_after(_Response(429, {"Retry-After": far}))
 
 
-def test_retry_after_within_explicit_cap():
-    r = Retry(backoff_max=1, retry_after_max=300)
+def test_retry_after_within_limit():
+    r = Retry(backoff_max=1, retry_after_limit=300)
     assert r.check_retry_after(_Response(503, {"Retry-After": "200"})) == 200
     assert r.check_retry_after(_Response(503, {"Retry-After": "300"})) == 300
     with pytest.raises(MaxRetryError):
         r.check_retry_after(_Response(503, {"Retry-After": "301"}))
-    assert r.new(total=1).retry_after_max == 300
+    assert r.new(total=1).retry_after_limit == 300
+    # The limit is checked against what the server asked, the clamp after it.
+    assert Retry(retry_after_max=10, retry_after_limit=300).check_retry_after(_Response(503, {"Retry-After": "200"})) == 10
+
+
+def test_empty_allowed_methods_is_deprecated_as_in_urllib3():
+    with pytest.warns(FutureWarning, match="allowed_methods"):
+        Retry(allowed_methods=[])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Retry(allowed_methods=None)
+        Retry(allowed_methods=["GET"])
 
 
 def test_sleep_honours_retry_after():
@@ -420,12 +437,12 @@ def test_new_copies_everything():
     r = Retry(total=4, connect=1, read=2, redirect=3, status=4, other=5, allowed_methods=["GET"],
               status_forcelist=[503], backoff_factor=0.3, backoff_max=9, raise_on_redirect=False,
               raise_on_status=False, respect_retry_after_header=False, remove_headers_on_redirect=["X-A"],
-              backoff_jitter=0.2, retry_after_max=42)
+              backoff_jitter=0.2, retry_after_max=42, retry_after_limit=7)
     for kw in ({}, {"allowed_methods": ["PUT"]}):
         n = r.new(**kw)
         for name in ("total", "connect", "read", "redirect", "status", "other", "status_forcelist", "backoff_factor",
                      "backoff_max", "raise_on_redirect", "raise_on_status", "respect_retry_after_header",
-                     "remove_headers_on_redirect", "backoff_jitter", "retry_after_max", "history"):
+                     "remove_headers_on_redirect", "backoff_jitter", "retry_after_max", "retry_after_limit", "history"):
             assert getattr(n, name) == getattr(r, name), name
     assert r.new(total=False).raise_on_redirect is False
     assert r.new(total=False).redirect == 0

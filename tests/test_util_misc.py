@@ -376,9 +376,16 @@ def test_resolve_cert_reqs_and_version():
 
 @pytest.mark.parametrize("host, expected", [
     ("127.0.0.1", True), ("::1", True), ("fe80::1%eth0", True), ("2001:db8::1", True), (b"10.0.0.1", True),
-    ("example.com", False), ("[::1]", False), ("1.2.3", False), ("xn--bcher-kva.example", False),
+    ("example.com", False), ("[::1]", False), ("1.2.3.x", False), ("xn--bcher-kva.example", False),
+    # Forms socket.connect() takes as IPv4 too (urllib3 2.8): hex, octal,
+    # decimal, shortened.
+    ("1.2.3", True), ("0x7f000001", True), ("0177.0.0.1", True), ("2130706433", True), ("127.1", True),
+    ("0x7F.1", True), ("1.2.3.4.5", False), ("0x", False),
 ])
 def test_is_ipaddress(host, expected):
+    import urllib3.util.ssl_
+
+    assert urllib3.util.ssl_.is_ipaddress(host) is expected
     assert ssl_mod.is_ipaddress(host) is expected
 
 

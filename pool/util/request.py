@@ -7,6 +7,7 @@ Content-Length, one of unknown size (a file or an iterator) with
 
 from __future__ import annotations
 
+import importlib
 import io
 import typing
 from base64 import b64encode
@@ -49,13 +50,15 @@ def _available_encodings() -> str:
             encodings.append("br")
     else:
         encodings.append("br")
-    # zstd: the response layer decodes with the zstandard package only.
-    try:
-        import zstandard  # noqa: F401
-    except ImportError:
-        pass
-    else:
+    # zstd: the response layer decodes it with the standard library's module
+    # (compression.zstd, backports.zstd) or the zstandard package.
+    for name in ("compression.zstd", "backports.zstd", "zstandard"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
         encodings.append("zstd")
+        break
     return ",".join(encodings)
 
 
@@ -85,6 +88,9 @@ def make_headers(
     basic_auth: str | None = None,
     proxy_basic_auth: str | None = None,
     disable_cache: bool | None = None,
+    *,
+    basic_auth_encoding: str = "latin-1",
+    proxy_basic_auth_encoding: str = "latin-1",
 ) -> dict[str, str]:
     """Build common request headers (lower-case names).
 
@@ -94,8 +100,10 @@ def make_headers(
         joined with commas; a str is sent as given.
     :param user_agent: the ``user-agent`` value.
     :param basic_auth: ``"user:password"`` for ``authorization: Basic ...``
-        (RFC 7617; encoded latin-1).
-    :param proxy_basic_auth: the same for ``proxy-authorization``.
+        (RFC 7617), encoded with ``basic_auth_encoding`` (latin-1 by default;
+        RFC 7617 section 2.1 lets a server ask for UTF-8).
+    :param proxy_basic_auth: the same for ``proxy-authorization``, encoded
+        with ``proxy_basic_auth_encoding``.
     :param disable_cache: adds ``cache-control: no-cache``.
 
     .. code-block:: python
@@ -115,9 +123,9 @@ def make_headers(
     if keep_alive:
         headers["connection"] = "keep-alive"
     if basic_auth:
-        headers["authorization"] = "Basic " + b64encode(basic_auth.encode("latin-1")).decode()
+        headers["authorization"] = "Basic " + b64encode(basic_auth.encode(basic_auth_encoding)).decode()
     if proxy_basic_auth:
-        headers["proxy-authorization"] = "Basic " + b64encode(proxy_basic_auth.encode("latin-1")).decode()
+        headers["proxy-authorization"] = "Basic " + b64encode(proxy_basic_auth.encode(proxy_basic_auth_encoding)).decode()
     if disable_cache:
         headers["cache-control"] = "no-cache"
     return headers
@@ -157,8 +165,8 @@ def body_is_replayable(body: typing.Any) -> bool:
 def rewind_body(body: typing.IO[typing.AnyStr], body_pos: _TYPE_BODY_POSITION) -> None:
     """Seek *body* back to *body_pos* before sending it again.
 
-    :raises UnrewindableBodyError: if seeking fails or the position could not
-        be recorded.
+    :raises UnrewindableBodyError: if seeking fails, the position could not
+        be recorded, or *body* has no ``seek()``.
     :raises ValueError: if *body_pos* is not an int.
     """
     body_seek = getattr(body, "seek", None)
@@ -171,6 +179,8 @@ def rewind_body(body: typing.IO[typing.AnyStr], body_pos: _TYPE_BODY_POSITION) -
         raise UnrewindableBodyError(
             "Unable to record file position for rewinding request body during a redirect/retry."
         )
+    elif body_seek is None:
+        raise UnrewindableBodyError("body does not implement seek.")
     else:
         raise ValueError(f"body_pos must be of type integer, instead it was {type(body_pos)}.")
 

@@ -3,12 +3,13 @@
 Same names, defaults and counting rules as urllib3 2.x's ``urllib3.util.retry``.
 Retry-After is read per RFC 9110 §10.2.3 (delay-seconds or an HTTP-date).
 
-One deliberate difference: a Retry-After longer than a cap is not slept for.
-The cap is ``retry_after_max`` (``None``, the default, means ``backoff_max``);
-:meth:`Retry.sleep` raises :exc:`MaxRetryError` (reason: a
-:exc:`ResponseError` naming both numbers) instead of blocking the caller for
-hours on a server's say-so.  The pool calls ``retries.sleep(response,
-_pool=self, url=url)`` so the error carries the pool and URL.
+Retry-After is clamped to ``retry_after_max`` (6 hours by default) and slept
+for, as urllib3 2.8 does.  A service that must not be held that long by a
+server's say-so sets ``retry_after_limit``: a longer Retry-After then makes
+:meth:`Retry.sleep` raise :exc:`MaxRetryError` (reason: a
+:exc:`ResponseError` naming both numbers) at once.  The pool calls
+``retries.sleep(response, _pool=self, url=url)`` so the error carries the
+pool and URL.
 
 A Retry is treated as immutable: :meth:`increment` returns a new object, so
 one Retry (and :attr:`Retry.DEFAULT`) can be shared by every request.
@@ -21,6 +22,7 @@ import logging
 import random
 import time
 import typing
+import warnings
 from types import TracebackType
 
 from ..exceptions import (
@@ -120,10 +122,12 @@ class Retry:
         :attr:`RETRY_AFTER_STATUS_CODES`.
     :param remove_headers_on_redirect: Headers dropped from the request when a
         redirect goes to another host (compared case-insensitively).
-    :param retry_after_max: Longest Retry-After, in seconds, that is slept for.
-        A longer one makes :meth:`sleep` raise :exc:`MaxRetryError` instead.
-        ``None`` (default): use ``backoff_max``.  urllib3 instead clamps
-        Retry-After to this value (default 6 hours) and sleeps.
+    :param retry_after_max: Retry-After values above this many seconds are
+        clamped to it (:attr:`DEFAULT_RETRY_AFTER_MAX`, 6 hours), as urllib3
+        does.
+    :param retry_after_limit: Retry-After values above this many seconds are
+        not waited for: :meth:`sleep` raises :exc:`MaxRetryError` at once.
+        ``None`` (default): no limit, only the clamp.  pool's own knob.
     """
 
     #: Methods retried by default: the idempotent ones (RFC 9110 §9.2.2).
@@ -138,8 +142,7 @@ class Retry:
     #: Default upper bound for one backoff sleep, in seconds.
     DEFAULT_BACKOFF_MAX = 120
 
-    #: urllib3's default Retry-After clamp (6 hours).  Kept for code that
-    #: names it; pass it as ``retry_after_max`` to allow waits that long.
+    #: Default clamp of Retry-After, in seconds (6 hours), as urllib3's.
     DEFAULT_RETRY_AFTER_MAX: typing.Final[int] = 21600
 
     #: The Retry used when a caller passes ``retries=None``: ``Retry(3)``.
@@ -163,7 +166,8 @@ class Retry:
         respect_retry_after_header: bool = True,
         remove_headers_on_redirect: typing.Collection[str] = DEFAULT_REMOVE_HEADERS_ON_REDIRECT,
         backoff_jitter: float = 0.0,
-        retry_after_max: float | None = None,
+        retry_after_max: float = DEFAULT_RETRY_AFTER_MAX,
+        retry_after_limit: float | None = None,
     ) -> None:
         self.total = total
         self.connect = connect
@@ -177,10 +181,20 @@ class Retry:
 
         self.redirect = redirect
         self.status_forcelist = status_forcelist or set()
+        if not allowed_methods and isinstance(allowed_methods, typing.Collection):
+            warnings.warn(
+                "Using an empty collection for 'allowed_methods' option to "
+                "retry on any verb is deprecated and will skip retries for "
+                "all verbs in urllib3 v3.0. Instead use "
+                "Retry(..., allowed_methods=None).",
+                FutureWarning,
+                stacklevel=2,
+            )
         self.allowed_methods = allowed_methods
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
+        self.retry_after_limit = retry_after_limit
         self.raise_on_redirect = raise_on_redirect
         self.raise_on_status = raise_on_status
         self.history = history or ()
@@ -217,6 +231,7 @@ class Retry:
             backoff_factor=self.backoff_factor,
             backoff_max=self.backoff_max,
             retry_after_max=self.retry_after_max,
+            retry_after_limit=self.retry_after_limit,
             raise_on_redirect=self.raise_on_redirect,
             raise_on_status=self.raise_on_status,
             history=self.history,
@@ -279,15 +294,18 @@ class Retry:
         return float(max(0, min(self.backoff_max, backoff)))
 
     def parse_retry_after(self, retry_after: str) -> float:
-        """Seconds from now that a Retry-After value asks for (never negative).
+        """Seconds from now that a Retry-After value asks for, never negative
+        and at most ``retry_after_max``.
 
         Accepts delay-seconds (``"120"``, surrounding whitespace allowed) and
-        an HTTP-date (RFC 9110 §10.2.3).  Unlike urllib3 the result is not
-        clamped: :meth:`sleep` compares it with the cap.  More than 18
-        digits give ``inf`` (longer than any cap).
+        an HTTP-date (RFC 9110 §10.2.3).
 
         :raises InvalidHeader: for any other value.
         """
+        return min(self._requested_delay(retry_after), self.retry_after_max)
+
+    def _requested_delay(self, retry_after: str) -> float:
+        # What the server asked for, unclamped (see parse_retry_after).
         stripped = retry_after.strip(_WHITESPACE)
         seconds: float
         if stripped.isdigit() and stripped.isascii():
@@ -314,35 +332,32 @@ class Retry:
             return None
         return self.parse_retry_after(retry_after)
 
-    @property
-    def retry_after_cap(self) -> float:
-        """Longest Retry-After, in seconds, that :meth:`sleep` will wait:
-        ``retry_after_max``, or ``backoff_max`` when that is ``None``."""
-        return self.backoff_max if self.retry_after_max is None else self.retry_after_max
-
     def check_retry_after(
         self,
         response: BaseHTTPResponse,
         _pool: ConnectionPool | None = None,
         url: str | None = None,
     ) -> float | None:
-        """The Retry-After delay of *response* in seconds (``None`` without
-        one), refusing delays above :attr:`retry_after_cap`.
+        """The Retry-After delay of *response* in seconds, clamped to
+        ``retry_after_max`` (``None`` without one), refusing a delay above
+        ``retry_after_limit`` when that is set.
 
-        The pool may call this before draining a response to fail early; the
+        The pool calls this before draining a response to fail early; the
         sleeping methods call it too.
 
-        :raises MaxRetryError: when the delay exceeds the cap; its reason is a
-            :exc:`ResponseError` giving both numbers.
+        :raises MaxRetryError: when the delay exceeds ``retry_after_limit``;
+            its reason is a :exc:`ResponseError` giving both numbers.
         :raises InvalidHeader: when the header is malformed.
         """
-        seconds = self.get_retry_after(response)
-        if seconds is not None and seconds > self.retry_after_cap:
-            reason = ResponseError(
-                f"Retry-After of {seconds:g} seconds exceeds the maximum of {self.retry_after_cap:g} seconds"
-            )
+        retry_after = response.headers.get("Retry-After")
+        if retry_after is None:
+            return None
+        seconds = self._requested_delay(retry_after)
+        limit = self.retry_after_limit
+        if limit is not None and seconds > limit:
+            reason = ResponseError(f"Retry-After of {seconds:g} seconds exceeds the limit of {limit:g} seconds")
             raise MaxRetryError(_pool, url, reason) from None  # type: ignore[arg-type]
-        return seconds
+        return min(seconds, self.retry_after_max)
 
     def sleep_for_retry(
         self,
@@ -352,7 +367,7 @@ class Retry:
     ) -> bool:
         """Sleep for the response's Retry-After; return whether it slept.
 
-        :raises MaxRetryError: when Retry-After exceeds :attr:`retry_after_cap`.
+        :raises MaxRetryError: when Retry-After exceeds ``retry_after_limit``.
         """
         seconds = self.check_retry_after(response, _pool, url)
         if seconds:
@@ -374,10 +389,10 @@ class Retry:
         """Wait before the next attempt.
 
         Honours the server's Retry-After when ``respect_retry_after_header`` is
-        set (refusing one above :attr:`retry_after_cap`), otherwise sleeps the
+        set (refusing one above ``retry_after_limit``), otherwise sleeps the
         exponential backoff, which is 0 by default.
 
-        :raises MaxRetryError: when Retry-After exceeds the cap.
+        :raises MaxRetryError: when Retry-After exceeds ``retry_after_limit``.
         """
         if self.respect_retry_after_header and response:
             if self.sleep_for_retry(response, _pool, url):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import typing
+from urllib.parse import unquote as _unquote
 
 from ..exceptions import LocationParseError
 from .util import to_str
@@ -75,7 +76,10 @@ _NEEDS_WORK = {
 }
 
 # IPv4 dotted quad as urllib3 recognises it (octets are not range-checked).
-_IPV4_RE = re.compile(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}\Z")
+# Every IPv4 form socket.connect() accepts, as urllib3 2.8 reads them:
+# dotted quads, and hex, octal and decimal parts ("0x7f000001", "0177.1").
+# Such a host is an address: no IDNA, no SNI, certificates matched as IPs.
+_IPV4_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:\.(?:0[xX][0-9a-fA-F]+|[0-9]+)){0,3}\Z")
 
 # RFC 3986 §3.2.2 IPv6address, built from its nine alternatives.
 _H16 = "[0-9A-Fa-f]{1,4}"
@@ -154,6 +158,26 @@ class Url(_UrlFields):
         if scheme is not None:
             scheme = scheme.lower()
         return tuple.__new__(cls, (scheme, auth, host, port, path, query, fragment))
+
+    @property
+    def auth_decoded(self) -> tuple[None, None] | tuple[str, str | None]:
+        """The userinfo as ``(username, password)``, %-escapes decoded as
+        UTF-8; ``(None, None)`` without userinfo, a ``None`` password
+        without a ":"."""
+        if self.auth is None:
+            return None, None
+        username, sep, password = self.auth.partition(":")
+        return _unquote(username, encoding="utf-8"), _unquote(password, encoding="utf-8") if sep else None
+
+    @property
+    def auth_decoded_joined(self) -> str | None:
+        """``username:password`` decoded (a trailing ":" when there is no
+        password), ready for :func:`~pool.util.make_headers`' basic_auth and
+        its encoding parameters; None without userinfo."""
+        username, password = self.auth_decoded
+        if username is None:
+            return None
+        return f"{username}:{password or ''}"
 
     @property
     def hostname(self) -> str | None:
@@ -347,12 +371,13 @@ def _split_authority(authority: str, normalize: bool) -> tuple[str | None, str |
             raise ValueError("junk after IPv6 host")
         port = rest[1:] if rest else None
     else:
+        bad = _BAD_HOST_CHAR_RE.search(hostport)
+        if bad:
+            raise LocationParseError(f"Host {hostport!r} contains invalid character {bad.group()!r}")
         host, sep, port_str = hostport.partition(":")
         port = port_str if sep else None
         if not _REG_NAME_RE.match(host):
             raise ValueError("invalid character in host")
-        if normalize and _BAD_HOST_CHAR_RE.search(host):
-            raise ValueError("whitespace or control character in host")
     port_int = None
     if port:  # "" (as in "host:") means no port
         # Digits only, any number of leading zeros; 0-65535.
@@ -400,6 +425,9 @@ def _parse_url(url: str) -> Url:
                 query = _encode_invalid_chars(query, _QUERY_CHARS)
             if fragment:
                 fragment = _encode_invalid_chars(fragment, _FRAGMENT_CHARS)
+    except LocationParseError:
+        # Already says what is wrong with which part, as urllib3's do.
+        raise
     except (ValueError, AttributeError) as e:
         raise LocationParseError(source_url) from e
 

@@ -1,0 +1,155 @@
+"""urllib3 2.8.0's changes, each held against urllib3 2.8 itself.
+
+Every case runs the same call on ``urllib3`` (the release pip installs
+today, pinned by the test extras) and on ``pool`` and compares the outcome:
+the value, or the exception's class and message.  The table follows the
+2.8.0 section of urllib3's changelog.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import queue
+import typing
+import warnings
+
+import pytest
+import urllib3
+
+import pool
+from httpserver import Server
+
+
+def _outcome(fn: typing.Callable[[typing.Any], typing.Any], mod: typing.Any) -> tuple[str, typing.Any, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value: typing.Any = ("ok", fn(mod))
+        except Exception as e:  # the outcome under test
+            value = ("raises", type(e).__name__, str(e))
+    return value, sorted({w.category.__name__ for w in caught})  # type: ignore[return-value]
+
+
+class _TellNoSeek:
+    def __init__(self) -> None:
+        self._data = io.BytesIO(b"abc")
+
+    def read(self, n: int = -1) -> bytes:
+        return self._data.read(n)
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+
+CASES: dict[str, typing.Callable[[typing.Any], typing.Any]] = {
+    "retry-empty-allowed-methods-warns": lambda m: m.Retry(allowed_methods=[]).allowed_methods,
+    "retry-none-allowed-methods-quiet": lambda m: m.Retry(allowed_methods=None).allowed_methods,
+    "retry-after-max-default": lambda m: m.Retry().retry_after_max,
+    "retry-after-clamped": lambda m: m.Retry(retry_after_max=30).parse_retry_after("86400"),
+    "url-auth-decoded": lambda m: m.util.parse_url("http://a%20b:c%3Ad%C3%A9@h/").auth_decoded,
+    "url-auth-decoded-no-password": lambda m: m.util.parse_url("http://user@h/").auth_decoded,
+    "url-auth-decoded-none": lambda m: m.util.parse_url("http://h/").auth_decoded,
+    "url-auth-decoded-joined": lambda m: (
+        m.util.parse_url("http://a%20b:c%3Ad@h/").auth_decoded_joined,
+        m.util.parse_url("http://u@h/").auth_decoded_joined,
+        m.util.parse_url("http://h/").auth_decoded_joined,
+    ),
+    "make-headers-basic-auth-utf8": lambda m: m.util.make_headers(basic_auth="\u00fc:p", basic_auth_encoding="utf-8"),
+    "make-headers-basic-auth-default": lambda m: m.util.make_headers(basic_auth="\u00fc:p"),
+    "make-headers-proxy-auth-encoding": lambda m: m.util.make_headers(
+        proxy_basic_auth="\u00fc:p", proxy_basic_auth_encoding="utf-8"
+    ),
+    "make-headers-encoding-positional-refused": lambda m: m.util.make_headers(None, None, None, "a:b", None, None, "utf-8"),
+    "is-ipaddress-forms": lambda m: [
+        m.util.ssl_.is_ipaddress(h)
+        for h in ("0x7f000001", "0177.0.0.1", "2130706433", "127.1", "1.2.3.4", "::1", "example.com", "1.2.3.4.5")
+    ],
+    "port-zero-kept-parse": lambda m: m.util.parse_url("http://h:0/").port,
+    "port-zero-kept-connection-from-url": lambda m: m.connection_from_url("http://h:0/").port,
+    "port-zero-kept-pool-manager": lambda m: m.PoolManager().connection_from_url("http://h:0/").port,
+    "port-zero-same-host": lambda m: m.HTTPConnectionPool("h", 0).is_same_host("http://h:0/"),
+    "pool-manager-http-pool-gets-no-tls-asserts": lambda m: sorted(
+        m.PoolManager(assert_hostname="x", assert_fingerprint="aa" * 20).connection_from_url("http://h/").conn_kw
+    ),
+    "pool-manager-https-pool-keeps-tls-asserts": lambda m: sorted(
+        m.PoolManager(assert_hostname="x", assert_fingerprint="aa" * 20).connection_from_url("https://h/").conn_kw
+    ),
+    "rewind-tell-without-seek": lambda m: m.util.request.rewind_body(_TellNoSeek(), 0),
+    "fingerprint-not-hex": lambda m: type(pytest.raises(m.exceptions.SSLError, m.util.ssl_.assert_fingerprint, b"x", "zz" * 20).value).__name__,
+    "host-unreserved-escape-decoded": lambda m: m.util.parse_url("http://h%41st/").host,
+    "host-reserved-escape-upper": lambda m: m.util.parse_url("http://h%2fst/").host,
+    "host-control-escape-refused": lambda m: m.util.parse_url("http://h%0ast/"),
+    "host-space-refused": lambda m: m.util.parse_url("http://h st/"),
+    "host-lone-percent-refused": lambda m: m.util.parse_url("http://h%zz/"),
+    "zone-id-control-refused": lambda m: m.util.parse_url("http://[fe80::1%25eth%00]/"),
+    "zone-id-escape-upper": lambda m: m.util.parse_url("http://[fe80::1%25eth%2f0]/").host,
+    "fragment-not-in-request-uri": lambda m: m.util.parse_url("http://h/p?q#frag").request_uri,
+    "bad-timeout-on-blocking-pool": lambda m: m.HTTPConnectionPool("127.0.0.1", 9, block=True, maxsize=1).urlopen(
+        "GET", "/", timeout="x", retries=False
+    ),
+    "ssl-module-exports-binascii-error": lambda m: m.util.ssl_.BinasciiError.__name__,
+}
+
+
+_CLASS_ONLY = {"fingerprint-not-hex", "host-lone-percent-refused"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_outcome_as_urllib3_28(name: str) -> None:
+    assert urllib3.__version__ == "2.8.0"
+    fn = CASES[name]
+    expected = _outcome(fn, urllib3)
+    got = _outcome(fn, pool)
+    if name in _CLASS_ONLY:
+        # The class is the point; the words differ.
+        expected, got = expected[0][:2], got[0][:2]
+    assert got == expected
+
+
+def test_lifo_queue_resolved_when_the_pool_is_made(monkeypatch: typing.Any) -> None:
+    # gevent patches queue.LifoQueue late: a pool made after that uses it.
+    class Patched(queue.LifoQueue):  # type: ignore[type-arg]
+        pass
+
+    assert type(pool.HTTPConnectionPool("h").pool).__name__ == "_LifoConnQueue"
+    monkeypatch.setattr(queue, "LifoQueue", Patched)
+    assert type(pool.HTTPConnectionPool("h").pool) is Patched
+    assert type(urllib3.HTTPConnectionPool("h").pool) is Patched
+
+
+BODIES: dict[str, typing.Callable[[], tuple[typing.Any, dict[str, typing.Any]]]] = {
+    "bytes": lambda: (b"abc", {}),
+    "file": lambda: (io.BytesIO(b"abc"), {}),
+    "iterator": lambda: (iter([b"abc"]), {}),
+    "chunked-kw": lambda: (b"abc", {"chunked": True}),
+    "chunked-header": lambda: (b"abc", {"headers": {"Transfer-Encoding": "chunked", "Content-Type": "x/y"}}),
+    "length-header": lambda: (b"abc", {"headers": {"Content-Length": "3", "Content-Type": "x/y"}}),
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> typing.Iterator[Server]:
+    with Server() as s:
+        yield s
+
+
+@pytest.mark.parametrize("via", ["pool", "manager"])
+@pytest.mark.parametrize("kind", sorted(BODIES))
+def test_303_drops_body_and_its_framing(server: Server, kind: str, via: str) -> None:
+    results = []
+    for mod in (urllib3, pool):
+        body, kw = BODIES[kind]()
+        target = "/redirect?status=303&target=/echo"
+        if via == "pool":
+            p = mod.HTTPConnectionPool("127.0.0.1", server.port, timeout=5)
+            r = p.request("POST", target, body=body, **kw)
+        else:
+            r = mod.PoolManager(timeout=5).request("POST", server.url(target), body=body, **kw)
+        echoed = json.loads(r.data)
+        framing = sorted(
+            k.lower() for k, _ in echoed["headers"] if k.lower() in ("content-length", "transfer-encoding", "content-type")
+        )
+        results.append((r.status, echoed["method"], framing, echoed["body"]))
+    assert results[1] == results[0]
+    assert results[1] == (200, "GET", [], "")
