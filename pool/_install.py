@@ -13,8 +13,12 @@ release whose API pool implements (libraries such as requests check it) while
 module object: there are no copies to drift, and ``except
 urllib3.exceptions.X`` catches what pool raises.
 
-urllib3 modules pool does not have (``urllib3.http2``, the ``contrib`` add-ons)
-fail to import with ModuleNotFoundError, and no
+``urllib3.contrib.socks`` needs an optional dependency (PySocks), so it is
+mapped on first import instead: installing works without PySocks, and
+importing it then fails (with a DependencyWarning) exactly as on urllib3.
+
+urllib3 modules pool does not have (``urllib3.http2``, the other ``contrib``
+add-ons) fail to import with ModuleNotFoundError, and no
 pool source file is ever executed a second time under a ``urllib3.*`` name.
 """
 
@@ -64,13 +68,17 @@ _MODULE_TABLE = (
     ".util.wait",
 )
 
+# Modules whose pool counterpart needs an optional dependency: entered into
+# sys.modules on first import (by _RefuseCopies) rather than at install, so
+# that a missing dependency fails that import only, as on urllib3.
+_OPTIONAL_MODULE_TABLE = (".contrib.socks",)
+
 # urllib3 modules with no pool counterpart: importing them fails with
 # ModuleNotFoundError, as it does for a urllib3 missing the optional extras.
 _NOT_PROVIDED = (
     "urllib3.http2",  # HTTP/1.1 only
     "urllib3.contrib.emscripten",  # no Emscripten/Pyodide support
     "urllib3.contrib.pyopenssl",  # the ssl module only
-    "urllib3.contrib.socks",  # no SOCKS proxies
 )
 
 # Names in pool.__all__ that urllib3 does not have.
@@ -153,6 +161,28 @@ class _Urllib3Alias(types.ModuleType):
         return sorted(set(dir(self.__dict__["_pool"])) | set(self.__dict__))
 
 
+class _OptionalModuleLoader(importlib.abc.Loader):
+    """Loads ``urllib3.X`` of :data:`_OPTIONAL_MODULE_TABLE` as pool's own
+    module object (imported, or found already imported, as ``pool.X``), so
+    the two names are one module, as for the rest of the table."""
+
+    def __init__(self, pool_name: str) -> None:
+        self.pool_name = pool_name
+        self._own_spec: importlib.machinery.ModuleSpec | None = None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        # A missing dependency raises here, and the import fails as urllib3's.
+        module = importlib.import_module(self.pool_name)
+        self._own_spec = module.__spec__
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # Nothing to run: the module was executed once, as pool.X.  The
+        # import system gave it the urllib3 name's spec; keep pool's own.
+        if self._own_spec is not None:
+            module.__spec__ = self._own_spec
+
+
 class _RefuseCopies(importlib.abc.MetaPathFinder):
     """Stops ``import urllib3.X`` from loading a pool source file again.
 
@@ -162,7 +192,9 @@ class _RefuseCopies(importlib.abc.MetaPathFinder):
     directories the import system would search: a pool file found there would
     run a second time as a copy with its own classes, which ``except``
     clauses elsewhere would not match.  Names that exist nowhere are left to
-    the normal "No module named" error, as with urllib3 itself.
+    the normal "No module named" error, as with urllib3 itself.  The modules
+    of :data:`_OPTIONAL_MODULE_TABLE` are the exception: they map to pool's
+    module of the same name (see :class:`_OptionalModuleLoader`).
     """
 
     def find_spec(
@@ -173,6 +205,9 @@ class _RefuseCopies(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith("urllib3.") or not isinstance(sys.modules.get("urllib3"), _Urllib3Alias):
             return None
+        suffix = fullname[len("urllib3") :]
+        if suffix in _OPTIONAL_MODULE_TABLE:
+            return importlib.machinery.ModuleSpec(fullname, _OptionalModuleLoader("pool" + suffix))
         if path and importlib.machinery.PathFinder.find_spec(fullname, path) is not None:
             raise ImportError(
                 f"{fullname!r} is not one of the urllib3 modules pool provides "

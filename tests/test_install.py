@@ -81,7 +81,7 @@ def _real_urllib3_modules() -> set[str]:
 
 
 def test_table_covers_every_urllib3_module():
-    table = {"urllib3" + suffix for suffix in _install._MODULE_TABLE}
+    table = {"urllib3" + suffix for suffix in _install._MODULE_TABLE + _install._OPTIONAL_MODULE_TABLE}
     missing = set()
     for name in _real_urllib3_modules():
         if name in table:
@@ -329,21 +329,36 @@ def test_modules_pool_does_not_provide_fail_to_import():
                 out[name] = e.name
             else:
                 out[name] = "imported"
-        # The probe requests makes at import time.
-        try:
-            from urllib3.contrib.socks import SOCKSProxyManager
-        except ImportError:
-            out["socks-probe"] = "ImportError"
         import importlib.util
-        out["find_spec"] = importlib.util.find_spec("urllib3.contrib.socks") is None
+        out["find_spec"] = importlib.util.find_spec("urllib3.contrib.pyopenssl") is None
         out["find_spec_top"] = importlib.util.find_spec("urllib3") is not None
         print(json.dumps(out))
         """
     )
     for name in _install._NOT_PROVIDED:
         assert result[name] == name, result
-    assert result["socks-probe"] == "ImportError"
     assert result["find_spec"] and result["find_spec_top"]
+
+
+def test_optional_modules_map_on_first_import_only():
+    # urllib3.contrib.socks is not entered at install (PySocks may be
+    # missing); importing it gives pool's module, or, without PySocks, the
+    # ImportError urllib3 raises. tests/test_socks.py covers the module.
+    result = run_json(
+        """
+        import json, importlib
+        sys.modules["socks"] = None  # PySocks not installed
+        install()
+        out = {"entered": "urllib3.contrib.socks" in sys.modules}
+        try:
+            from urllib3.contrib.socks import SOCKSProxyManager
+        except ImportError as e:
+            out["probe"] = [type(e).__name__, e.name]
+        out["left"] = "urllib3.contrib.socks" in sys.modules or "pool.contrib.socks" in sys.modules
+        print(json.dumps(out))
+        """
+    )
+    assert result == {"entered": False, "probe": ["ModuleNotFoundError", "socks"], "left": False}
 
 
 def test_no_pool_file_is_loaded_twice_under_a_urllib3_name(tmp_path):
@@ -446,8 +461,10 @@ _KNOWN_GAPS = {
 }
 
 
-@pytest.mark.parametrize("suffix", [s for s in _install._MODULE_TABLE if s != "._version"])
+@pytest.mark.parametrize("suffix", [s for s in _install._MODULE_TABLE + _install._OPTIONAL_MODULE_TABLE if s != "._version"])
 def test_pool_module_has_urllib3_public_names(suffix):
+    if suffix == ".contrib.socks":
+        pytest.importorskip("socks")
     real = importlib.import_module("urllib3" + suffix)
     ours = importlib.import_module("pool" + suffix)
     if not real.__name__.startswith("urllib3"):
