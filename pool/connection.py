@@ -1088,15 +1088,12 @@ class HTTPSConnection(HTTPConnection):
                 self._has_connected_to_proxy = True
                 self._tunnel(sock)
                 server_hostname = self._tunnel_host
-            elif (
-                self.proxy is not None
-                and self.proxy.scheme == "https"
-                and self.proxy_config is not None
-                and self.proxy_config.ssl_context is not None
-            ):
-                # Forwarding through an https proxy given its own TLS
-                # settings: this TLS session is with the proxy, and the
-                # only one.
+            elif self.proxy is not None and self.proxy.scheme == "https":
+                # Forwarding through an https proxy: this TLS session is
+                # with the proxy, and the only one.  The proxy's policy
+                # (proxy_ssl_context, proxy_assert_*) applies, never the
+                # origin's name checks or client certificate (urllib3 2.8's
+                # fix); this connection's ssl_context is only a fallback.
                 self._attach(self._connect_tls_proxy(self.host, sock))
                 self.is_verified = False
                 self._has_connected_to_proxy = True
@@ -1146,6 +1143,8 @@ class HTTPSConnection(HTTPConnection):
             proxy_config = self.proxy_config
             cert_file = key_file = key_password = None
             ssl_context = proxy_config.ssl_context if proxy_config is not None else None
+            if ssl_context is None and self._tunnel_host is None:
+                ssl_context = self.ssl_context
             assert_hostname = proxy_config.assert_hostname if proxy_config is not None else None
             assert_fingerprint = proxy_config.assert_fingerprint if proxy_config is not None else None
         else:

@@ -572,6 +572,18 @@ class ProxyManager(PoolManager):
         self.proxy = proxy
         self.proxy_headers = proxy_headers
         self.proxy_ssl_context = proxy_ssl_context
+        if use_forwarding_for_https and proxy.scheme == "https" and connection_pool_kw.get("ssl_context") is not None:
+            # As urllib3 2.8: the origin's ssl_context is not the proxy's
+            # TLS policy; it stays a fallback on the manager only.
+            warnings.warn(
+                "Passing ssl_context when use_forwarding_for_https=True is deprecated "
+                "and will raise an error in urllib3 v3.0. "
+                "Use proxy_ssl_context to configure the TLS connection to the proxy.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            if self.proxy_ssl_context is None:
+                self.proxy_ssl_context = connection_pool_kw.get("ssl_context")
         self.proxy_config = ProxyConfig(
             proxy_ssl_context,
             use_forwarding_for_https,

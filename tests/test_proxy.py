@@ -17,6 +17,7 @@ import typing
 import pytest
 
 from httpserver import Server, tls_contexts
+import pool as pool_module
 from pool.connection import HTTPConnection
 from pool.exceptions import (
     InvalidStatusLine,
@@ -447,3 +448,24 @@ def test_unreachable_proxy(origin, sorigin):
                 pm.request("GET", url, retries=0)
             assert isinstance(ei.value.reason, ProxyError)
             assert isinstance(ei.value.reason.original_error, NewConnectionError)
+
+
+def test_forwarding_https_proxy_never_takes_the_origins_name_checks(sproxy, origin, tls):
+    # urllib3 2.8's fix: the proxy's TLS session is checked with the proxy's
+    # policy; an assert_hostname or assert_fingerprint meant for the origin
+    # (wrong for the proxy) must not be applied to it.
+    for kw in ({"proxy_ssl_context": tls["client_ctx"]}, {"ca_certs": tls["ca_file"]}):
+        with ProxyManager(
+            sproxy.url, assert_hostname="origin.invalid", assert_fingerprint="00" * 32, **kw
+        ) as pm:
+            assert pm.request("GET", origin.url("/id?id=fw")).data == b"fw"
+
+
+def test_forwarding_with_ssl_context_warns_as_urllib3(sproxy, tls):
+    import urllib3
+
+    for mod in (urllib3, pool_module):
+        with pytest.warns(FutureWarning, match="proxy_ssl_context"):
+            pm = mod.ProxyManager(sproxy.url, use_forwarding_for_https=True, ssl_context=tls["client_ctx"])
+        assert pm.proxy_ssl_context is tls["client_ctx"]
+        assert pm.proxy_config.ssl_context is None
