@@ -221,3 +221,78 @@ def test_patching_a_hook_on_a_class_is_seen(impl):  # noqa: F811
         Conn.send = send
         assert p.request("GET", "/b").data == b"b"
         assert Conn._via_http_client is True and sent and sent[0].startswith(b"GET /b ")
+
+
+# ------------------------------------------------- HTTPResponse._fp, as docker-py reads it
+
+
+def test_fp_view_reads_the_same_stream_as_the_response(impl):  # noqa: F811
+    body = b"0123456789abcdef"
+    with HostileServer([[_ok(body)], CHUNKED]) as srv:
+        p = _pool(srv, HTTPConnection)
+        r = p.request("GET", "/", preload_content=False)
+        fp = r._fp
+        assert fp is r._original_response
+        assert isinstance(fp.msg["Content-Length"], str) and fp.status == 200 and fp.version == 11
+        assert fp.chunked is False and fp.length == 16 and fp.will_close is False
+        assert r.read(2) == b"01"
+        assert fp.read(3) == b"234"
+        assert fp.readline() == b"56789abcdef"
+        assert r.read() == b""
+        assert fp.isclosed()
+        # Chunked, as docker-py's _stream_helper reads it: one byte, then the
+        # rest of the current chunk from chunk_left.
+        r = p.request("GET", "/c", preload_content=False)
+        assert r._fp.chunked is True
+        pieces = []
+        for _ in range(10):
+            data = r.read(1)
+            if not data:
+                break
+            left = r._fp.chunk_left
+            if left:
+                data += r.read(left)
+            pieces.append(data)
+        assert pieces == [b"chunk0", b"chunk1", b"chunk2"]
+        assert srv.accepted == 1
+
+
+def test_fp_fp_raw_is_the_socket_stream_and_loses_no_byte(impl):  # noqa: F811
+    # docker-py takes response.raw._fp.fp.raw for attach/exec streams and
+    # reads the socket itself: bytes the Reader had already received come
+    # first, and the connection is not reused afterwards.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\nContent-Length: 12\r\n\r\n"
+    with HostileServer([[head + b"hello ", Pause(0.05), b"world!"], [_ok(b"next")]]) as srv:
+        p = _pool(srv, HTTPConnection)
+        r = p.request("GET", "/attach", preload_content=False)
+        raw = r._fp.fp.raw
+        assert isinstance(raw, socket.SocketIO) and hasattr(raw, "_sock")
+        got = b""
+        for _ in range(50):
+            if len(got) >= 12:
+                break
+            piece = raw.read(64)
+            if not piece:
+                break
+            got += piece
+        assert got == b"hello world!"
+        r.release_conn()
+        assert p.request("GET", "/next").data == b"next"
+        assert srv.accepted == 2, "a connection whose stream was taken over was reused"
+
+
+def test_wrapping_an_http_client_response_as_urllib3(impl):  # noqa: F811
+    import urllib3
+
+    results = []
+    for mod in (urllib3, __import__("pool")):
+        with HostileServer([CHUNKED]) as srv:
+            conn = http.client.HTTPConnection(srv.host, srv.port, timeout=5)
+            conn.request("GET", "/")
+            raw = conn.getresponse()
+            r = mod.response.HTTPResponse(
+                body=raw, headers=dict(raw.getheaders()), status=raw.status, preload_content=False, original_response=raw
+            )
+            results.append((r.chunked, r.supports_chunked_reads(), list(r.read_chunked()), r._fp is raw))
+            conn.close()
+    assert results[0] == results[1] == (True, True, [b"chunk0", b"chunk1", b"chunk2"], True)
