@@ -246,15 +246,27 @@ def test_bytes_after_body_later_are_noticed(impl):
         assert srv.accepted == 2
 
 
+def test_differing_lengths_raise_at_once_as_urllib3(impl):
+    # InvalidHeader, as urllib3 raises for differing Content-Length values:
+    # not retried, raised as is, and the connection not reused.
+    first = H(OK, "Content-Length: 5", "Content-Length: 6", body=b"hello!")
+    with HostileServer([[first], [SECOND]]) as srv:
+        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3)
+        with pytest.raises(InvalidContentLength):
+            pool.request("GET", "/")
+        assert srv.accepted == 1 and len(srv.requests) == 1
+        assert pool.request("GET", "/second").data == b"second"
+        assert srv.accepted == 2
+
+
 @pytest.mark.parametrize(
     "first,cls",
     [
-        (H(OK, "Content-Length: 5", "Content-Length: 6", body=b"hello!"), InvalidContentLength),
         (H(OK, "Content-Length: 5", TE, body=b"0\r\n\r\n"), InvalidFraming),
         (H(OK, "X: a\x00", "Content-Length: 0"), InvalidResponseHeader),
         (H(OK, TE, body=b"zz\r\n"), InvalidChunkedEncoding),
     ],
-    ids=["cl-differ", "cl-and-te", "nul", "bad-chunk"],
+    ids=["cl-and-te", "nul", "bad-chunk"],
 )
 def test_default_retries_give_max_retry_error(impl, first, cls):
     # With default retries a GET that keeps getting a malformed response is
