@@ -121,6 +121,15 @@ FRAMING_CLOSE = POOL_FRAMING_CLOSE
 
 # read(-1) never trusts a Content-Length for its first allocation: a server
 # announcing 2**62 bytes must not make us reserve them before sending any.
+# How far one _fill() goes: until the destination is full or the body ends;
+# or stop once some bytes came (from the buffer or from one recv); or stop
+# at the end of the current chunk's data (read_chunk(), urllib3's
+# read_chunked() yielding each chunk as the server framed it).
+cdef enum:
+    _TO_END = 0
+    _ONE_RECV = 1
+    _ONE_CHUNK = 2
+
 cdef Py_ssize_t _FIRST_ALLOC = 8 * 1024 * 1024
 # Below this many wanted bytes a recv goes to the connection buffer (one
 # syscall may then serve many small reads, and bytes a server wrongly sends
@@ -1188,10 +1197,11 @@ cdef class Reader:
                                self._ch.remaining if self._ch.remaining else 1)
         raise ProtocolError(f"Connection broken: {e!r}", e)
 
-    cdef Py_ssize_t _fill(self, char *dst, Py_ssize_t want, bint single) except -1:
+    cdef Py_ssize_t _fill(self, char *dst, Py_ssize_t want, int mode) except -1:
         """Move up to want body bytes to dst (NULL: discard them), fewer only
-        at the end of the body or, when single, once some came from the
-        buffer or from one recv.  Counts them in bytes_read."""
+        at the end of the body, or as ``mode`` says (see _ONE_RECV,
+        _ONE_CHUNK).  Counts them in bytes_read."""
+        cdef bint single = mode == _ONE_RECV
         cdef Py_ssize_t got = 0, n, k, avail
         cdef size_t consumed, doff, dlen
         cdef int r
@@ -1237,6 +1247,8 @@ cdef class Reader:
                 self._complete = self._ended = True
         elif self._framing == POOL_FRAMING_CHUNKED:
             while got < want:
+                if mode == _ONE_CHUNK and got > 0 and self._pend == 0 and self._ch.remaining == 0:
+                    break  # the current chunk's data is all out
                 if self._pend > 0:
                     n = want - got
                     if n > self._pend:
@@ -1369,9 +1381,11 @@ cdef class Reader:
                 self._eof(0)
         return 0
 
-    cdef object _read_bytes(self, Py_ssize_t amt, bint single):
-        """A bytes object of up to amt body bytes (amt < 0: all of them),
-        allocated once at a bounded size and grown in place as data comes."""
+    cdef object _read_bytes(self, Py_ssize_t amt, int mode):
+        """A bytes object of up to amt body bytes (amt < 0: all of them, or
+        as ``mode`` stops _fill), allocated once at a bounded size and grown
+        in place as data comes."""
+        cdef bint single = mode == _ONE_RECV
         cdef Py_ssize_t total, size, got = 0, n
         cdef PyObject *out = NULL
         cdef object result
@@ -1407,10 +1421,12 @@ cdef class Reader:
         pool_advise_huge(_bytes_data(out), size)
         try:
             while True:
-                n = self._fill(_bytes_data(out) + got, size - got, single)
+                n = self._fill(_bytes_data(out) + got, size - got, mode)
                 got += n
                 if single or got < size or got == total:
                     break
+                if mode == _ONE_CHUNK and self._pend == 0 and self._ch.remaining == 0:
+                    break  # the chunk ended exactly at the end of out
                 # At least double, and at once up to the first-allocation
                 # budget: few resizes for a long body of unknown length.
                 n = size * 2 if size <= PY_SSIZE_T_MAX // 2 else PY_SSIZE_T_MAX
@@ -1438,7 +1454,7 @@ cdef class Reader:
         amt >= 0: up to amt bytes, fewer only at the end of the body; b"" at
         the end."""
         try:
-            return self._read_bytes(-1 if amt is None else amt, False)
+            return self._read_bytes(-1 if amt is None else amt, _TO_END)
         except BaseException:
             self._failed = True
             raise
@@ -1447,7 +1463,19 @@ cdef class Reader:
         """At most amt bytes (amt < 0 or None: any amount), waiting for at
         most one recv that brings body data; b"" only at the end of the body."""
         try:
-            return self._read_bytes(-1 if amt is None else amt, True)
+            return self._read_bytes(-1 if amt is None else amt, _ONE_RECV)
+        except BaseException:
+            self._failed = True
+            raise
+
+    def read_chunk(self, amt=-1) -> bytes:
+        """Chunked bodies: up to amt bytes (amt < 0 or None: any amount) of
+        the current chunk's data, or of the next chunk's when the current
+        one is all read, waiting for them; never bytes of two chunks in one
+        call.  Other framings: as read1().  b"" only at the end of the body."""
+        try:
+            return self._read_bytes(-1 if amt is None else amt,
+                                    _ONE_CHUNK if self._framing == POOL_FRAMING_CHUNKED else _ONE_RECV)
         except BaseException:
             self._failed = True
             raise
@@ -1458,7 +1486,7 @@ cdef class Reader:
         cdef Py_buffer pb
         PyObject_GetBuffer(buf, &pb, PyBUF_WRITABLE)
         try:
-            return self._fill(<char *>pb.buf, pb.len, False)
+            return self._fill(<char *>pb.buf, pb.len, _TO_END)
         except BaseException:
             self._failed = True
             raise
@@ -1487,7 +1515,7 @@ cdef class Reader:
                     scratch = <char *>malloc(<size_t>size)
                     if scratch == NULL:
                         raise MemoryError()
-                n = self._fill(scratch, left if left < size else size, True)
+                n = self._fill(scratch, left if left < size else size, _ONE_RECV)
                 if n == 0:
                     break
                 left -= n

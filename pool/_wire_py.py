@@ -1060,16 +1060,17 @@ class Reader:
         a body whose length is not enforced)."""
         return self.complete or (self._eof and self._start == self._end and self.framing == FRAMING_LENGTH)
 
-    def _into(self, dest: memoryview, single: bool) -> int:
+    def _into(self, dest: memoryview, single: bool, one_chunk: bool = False) -> int:
         """Put body bytes into ``dest`` (len > 0) until it is full or the body
-        ends; with ``single``, stop rather than recv once some bytes are in.
+        ends; with ``single``, stop rather than recv once some bytes are in;
+        with ``one_chunk``, stop at the end of the current chunk's data.
         Returns the count; 0 only at the end of the body."""
         try:
             framing = self.framing
             if framing == FRAMING_LENGTH:
                 got = self._into_plain(dest, single, True)
             elif framing == FRAMING_CHUNKED:
-                got = self._into_chunked(dest, single)
+                got = self._into_chunked(dest, single, one_chunk)
             elif framing == FRAMING_CLOSE:
                 got = self._into_plain(dest, single, False)
             else:
@@ -1124,13 +1125,15 @@ class Reader:
                 self.complete = True
         return got
 
-    def _into_chunked(self, dest: memoryview, single: bool) -> int:
+    def _into_chunked(self, dest: memoryview, single: bool, one_chunk: bool = False) -> int:
         c = self._chunk
         assert c is not None
         want = len(dest)
         got = 0
         while got < want:
             state = c.state
+            if one_chunk and got and state != _S_DATA:
+                break  # the current chunk's data is all out
             if state == _S_DONE:
                 self.complete = True
                 break
@@ -1172,7 +1175,7 @@ class Reader:
                     # chunks can start at the size line that follows.
                     self._start += 2
                     c.state = state = _S_SIZE
-                if state == _S_SIZE and not c.line and avail > 64:
+                if state == _S_SIZE and not c.line and avail > 64 and not one_chunk:
                     n = self._chunk_run(c, dest, got, want)
                     if n:
                         got += n
@@ -1301,6 +1304,32 @@ class Reader:
             n = self._into(view, True)
         del out[n:]
         return bytes(out)
+
+    def read_chunk(self, amt: Optional[int] = -1) -> bytes:
+        """Chunked bodies: up to ``amt`` bytes (any amount if ``amt < 0``) of
+        the current chunk's data, or of the next chunk's when the current
+        one is all read, waiting for them; never bytes of two chunks in one
+        call.  Other framings: as :meth:`read1`.  b"" only at the end of the
+        body."""
+        c = self._chunk
+        if self.framing != FRAMING_CHUNKED or c is None:
+            return self.read1(-1 if amt is None else amt)
+        limit = -1 if amt is None or amt < 0 else amt
+        if limit == 0:
+            return b""
+        out = io.BytesIO()
+        total = 0
+        with memoryview(bytearray(65536 if limit < 0 else min(limit, 65536))) as scratch:
+            # Ends: each pass takes bytes of the one chunk or stops.
+            while True:
+                size = len(scratch) if limit < 0 else min(len(scratch), limit - total)
+                with scratch[:size] as view:
+                    n = self._into(view, False, one_chunk=True)
+                    out.write(view[:n])
+                total += n
+                if n < size or total == limit or c.state != _S_DATA or self._at_end():
+                    break
+        return out.getvalue()
 
     def readinto(self, buf: Any) -> int:
         """Fill the writable buffer ``buf`` until it is full or the body ends;

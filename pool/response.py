@@ -969,6 +969,10 @@ class BaseHTTPResponse(io.IOBase):
 
 # The attributes HTTPResponse.__init__ gives every response read from the
 # wire, whatever the request (see HTTPResponse._from_wire_head).
+# What a wire response's shutdown() uses: its connection's socket, looked up
+# when shutdown() is called (urllib3 keeps sock.shutdown from the start).
+_SHUTDOWN_VIA_CONNECTION: typing.Any = object()
+
 _WIRE_START: dict[str, typing.Any] = {
     "_has_decoded_content": False,
     "_decoder": None,
@@ -981,7 +985,7 @@ _WIRE_START: dict[str, typing.Any] = {
     "_file": None,
     "_orig": None,
     "_fp_bytes_read": 0,
-    "_sock_shutdown": None,
+    "_sock_shutdown": _SHUTDOWN_VIA_CONNECTION,
     "chunk_left": None,
 }
 
@@ -1050,6 +1054,8 @@ class HTTPResponse(BaseHTTPResponse):
         self._pool = pool
         self._connection = connection
         self._sock_shutdown = sock_shutdown
+        if sock_shutdown is None and self._wire_body:
+            self._sock_shutdown = _SHUTDOWN_VIA_CONNECTION
         self.chunk_left: int | None = None
         self._decoded_buffer = BytesQueueBuffer()
 
@@ -1390,13 +1396,14 @@ class HTTPResponse(BaseHTTPResponse):
             return read1_fn(amt) if amt is not None else read1_fn()  # type: ignore[no-any-return]
         return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
 
-    def _raw_read(self, amt: int | None = None, *, read1: bool = False) -> bytes:
-        """Read body bytes as they came off the wire (no decoding)."""
+    def _raw_read(self, amt: int | None = None, *, read1: bool = False, chunk: bool = False) -> bytes:
+        """Read body bytes as they came off the wire (no decoding); ``read1``:
+        what one recv brings, ``chunk``: from one chunk only."""
         reader = self._reader
         if reader is not None:
             n = -1 if amt is None else amt
             try:
-                data = reader.read1(n) if read1 else reader.read(n)
+                data = reader.read_chunk(n) if chunk else reader.read1(n) if read1 else reader.read(n)
             except BaseException as e:
                 exc = self._wire_error(e)
                 if exc is e:
@@ -1618,11 +1625,18 @@ class HTTPResponse(BaseHTTPResponse):
     def shutdown(self) -> None:
         """Shut down the read side of the socket (``sock_shutdown``), which
         makes a read blocked in another thread return."""
-        if not self._sock_shutdown:
+        fn = self._sock_shutdown
+        if not fn:
             raise ValueError("Cannot shutdown socket as self._sock_shutdown is not set")
         if self._connection is None:
             raise RuntimeError("Cannot shutdown as connection has already been released to the pool")
-        self._sock_shutdown(socket.SHUT_RD)
+        if fn is _SHUTDOWN_VIA_CONNECTION:
+            # A wire response: its connection's socket, looked up only now.
+            sock = self._connection.sock
+            if sock is None:
+                raise ValueError("Cannot shutdown socket as self._sock_shutdown is not set")
+            fn = sock.shutdown
+        fn(socket.SHUT_RD)
 
     def close(self) -> None:
         """Close the body and the connection (the connection is not reused)."""
@@ -1695,11 +1709,53 @@ class HTTPResponse(BaseHTTPResponse):
             amt = None
         if self._reader is None and self._file is not None and self._request_method == "HEAD":
             return
+        if self._wire_body:
+            yield from self._read_wire_chunks(amt, decode_content)
+            return
         while True:
             data = self.read1(amt, decode_content=decode_content)
             if not data:
                 return
             yield data
+
+    def _read_wire_chunks(self, amt: int | None, decode_content: bool | None) -> typing.Generator[bytes, None, None]:
+        # urllib3's read_chunked(): one piece per chunk as the server framed
+        # it (at most amt bytes of it), decoded only when decode_content is
+        # true; None means False here, as in urllib3.
+        buf = self._decoded_buffer
+        # Decoded bytes an earlier read left over come first; so do those a
+        # decoder gave beyond amt (zstandard's bound is not exact).
+        while len(buf):
+            yield buf.get(len(buf) if amt is None else min(amt, len(buf)))
+        self._uncached_read_occurred = True
+        decoder = self._decoder if decode_content else None
+        if not decode_content and self._has_decoded_content:
+            raise RuntimeError(
+                "Calling read(decode_content=False) is not supported after read(decode_content=True) was called."
+            )
+        limit = -1 if amt is None else amt
+        # Ends: each pass reads a chunk, drains the decoder, or stops.
+        while True:
+            if decoder is not None and decoder.has_unconsumed_tail:
+                data = b""
+            else:
+                data = self._raw_read(amt, chunk=True)
+                if not data:
+                    break
+            if decoder is not None:
+                data = self._decode(data, True, flush_decoder=False, max_length=limit)
+                if amt is not None and len(data) > amt:
+                    buf.put(data)
+                    while len(buf):
+                        yield buf.get(min(amt, len(buf)))
+                    continue
+            if data:
+                yield data
+        if decoder is not None:
+            # The end of the body: finish the stream (raises if cut short).
+            tail = self._decode(b"", True, flush_decoder=True)
+            if tail:
+                yield tail
 
     @property
     def url(self) -> str | None:

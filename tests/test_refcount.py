@@ -184,6 +184,43 @@ def test_reader_keep_alive_over_socketpair():
         b.close()
 
 
+def test_reader_chunk_reads_and_detach_over_socketpair():
+    a, b = socket.socketpair()
+    a.settimeout(5)
+    reader = C.Reader(a)
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    try:
+
+        def run():
+            b.sendall(chunked)
+            reader.read_head()
+            assert reader.read(1) == b"a"
+            assert reader.chunk_left == 2
+            assert reader.read_chunk() == b"bc"
+            assert reader.read_chunk(-1) == b"de"
+            assert reader.read_chunk() == b""
+            assert reader.at_end and reader.reusable
+
+        _assert_flat(run, LOOPS // 5)
+
+        def run_detach():
+            c, d = socket.socketpair()
+            try:
+                r = C.Reader(c)
+                d.sendall(b"HTTP/1.1 101 Switching\r\n\r\nraw stream bytes")
+                r.read_head()
+                assert r.detach() in (b"raw stream bytes", b"")
+                assert not r.reusable
+            finally:
+                c.close()
+                d.close()
+
+        _assert_flat(run_detach, LOOPS // 25)
+    finally:
+        a.close()
+        b.close()
+
+
 ERRORS = [
     b"HTTP/1.1 200 OK\r\nX: \x00\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",  # then close
