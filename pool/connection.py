@@ -36,6 +36,8 @@ from .exceptions import (
     ConnectTimeoutError,
     InvalidBodyFraming,
     InvalidMethod,
+    InvalidRequestHeader,
+    InvalidRequestTarget,
     LocationValueError,
     NameResolutionError,
     NewConnectionError,
@@ -417,13 +419,20 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         # proxy, so the pool reports a ProxyError; a timeout or reset while
         # waiting is reported as such, as urllib3 reports them.
         host = typing.cast(str, self._tunnel_host)
-        authority = _host_header_value(host, typing.cast(int, self._tunnel_port), -1)
-        pairs: list[typing.Any] = [("Host", authority)]
-        if self._tunnel_headers:
-            pairs.extend(self._tunnel_headers.items())
         try:
+            # Checked before a byte goes out, with urllib3 2.8's words.
+            if any(c <= " " or c == "\x7f" for c in host):
+                raise InvalidRequestTarget(f"Tunnel host can't contain control characters: {host!r}")
+            authority = _host_header_value(host, typing.cast(int, self._tunnel_port), -1)
+            pairs: list[typing.Any] = [("Host", authority)]
+            for name, value in (self._tunnel_headers or {}).items():
+                try:
+                    serialize_request("CONNECT", "x", ((name, value),))
+                except InvalidRequestHeader as e:
+                    raise InvalidRequestHeader(f"Invalid header in the tunnel request: {e}") from None
+                pairs.append((name, value))
             sock.sendall(serialize_request("CONNECT", authority, pairs))
-            status, reason = _read_connect_response(sock)
+            status, reason = _read_connect_response(sock, self.debuglevel)
         except BaseException:
             sock.close()
             raise
@@ -520,7 +529,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         via = self._via_http_client
         if via is None:
             via = self._choose_request_path()
-        if via:
+        if via or self.debuglevel:
             self._request_via_http_client(
                 method, url, body, headers, chunked,
                 (method, url, preload_content, decode_content, enforce_content_length),
@@ -686,8 +695,10 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         # to add, body chunks or None, chunked, and the declared
         # Content-Length a body of unknown length must be held to, or None).
         keys: dict[str, typing.Any] = {}
-        for name in headers:
+        for name, value in headers.items():
             lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+            if isinstance(value, str) and value == SKIP_HEADER and lname not in SKIPPABLE_HEADERS:
+                _check_skippable(name)  # raises, before any framing check
             keys[lname] = name
 
         # The body as sendable chunks, and its length when known up front.
@@ -838,7 +849,8 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         opts = self._response_options
         if opts is None:
             raise ResponseNotReady()
-        if self.response_class is not _HTTPLIB_RESPONSE:
+        if self.response_class is not _HTTPLIB_RESPONSE or self.debuglevel:
+            # A replaced response_class reads it; debuglevel prints it.
             return self._getresponse_via_http_client(opts)
         self._response_options = None
         self._in_response = True
@@ -1139,27 +1151,39 @@ class HTTPSConnection(HTTPConnection):
         ``proxy_assert_hostname`` and ``proxy_assert_fingerprint``, and no
         client certificate.
         """
+        cert_reqs: typing.Any = self.cert_reqs
+        ca_certs, ca_cert_dir, ca_cert_data = self.ca_certs, self.ca_cert_dir, self.ca_cert_data
+        ssl_version, ssl_minimum_version, ssl_maximum_version = (
+            self.ssl_version, self.ssl_minimum_version, self.ssl_maximum_version
+        )
         if to_proxy:
             proxy_config = self.proxy_config
             cert_file = key_file = key_password = None
             ssl_context = proxy_config.ssl_context if proxy_config is not None else None
-            if ssl_context is None and self._tunnel_host is None:
-                ssl_context = self.ssl_context
             assert_hostname = proxy_config.assert_hostname if proxy_config is not None else None
             assert_fingerprint = proxy_config.assert_fingerprint if proxy_config is not None else None
+            if ssl_context is not None:
+                # The proxy's own policy, whole: its context is used as it is
+                # (urllib3 2.8), never changed by this connection's settings.
+                cert_reqs = ssl_context.verify_mode
+                ca_certs = ca_cert_dir = ca_cert_data = None
+                ssl_version = ssl_minimum_version = ssl_maximum_version = None
+            elif self._tunnel_host is None:
+                # Forwarding: the connection's ssl_context is the fallback.
+                ssl_context = self.ssl_context
         else:
             cert_file, key_file, key_password = self.cert_file, self.key_file, self.key_password
             ssl_context = self.ssl_context
             assert_hostname, assert_fingerprint = self.assert_hostname, self.assert_fingerprint
         return _ssl_wrap_socket_and_match_hostname(
             sock,
-            cert_reqs=self.cert_reqs,
-            ssl_version=self.ssl_version,
-            ssl_minimum_version=self.ssl_minimum_version,
-            ssl_maximum_version=self.ssl_maximum_version,
-            ca_certs=self.ca_certs,
-            ca_cert_dir=self.ca_cert_dir,
-            ca_cert_data=self.ca_cert_data,
+            cert_reqs=cert_reqs,
+            ssl_version=ssl_version,
+            ssl_minimum_version=ssl_minimum_version,
+            ssl_maximum_version=ssl_maximum_version,
+            ca_certs=ca_certs,
+            ca_cert_dir=ca_cert_dir,
+            ca_cert_data=ca_cert_data,
             cert_file=cert_file,
             key_file=key_file,
             key_password=key_password,
@@ -1301,7 +1325,7 @@ def _wrap_proxy_error(err: Exception, proxy_scheme: str | None) -> ProxyError:
     return new_err
 
 
-def _read_connect_response(sock: typing.Any) -> tuple[int, str]:
+def _read_connect_response(sock: typing.Any, debuglevel: int = 0) -> tuple[int, str]:
     """Read the proxy's response head to CONNECT; returns (status, reason).
 
     Parsed by the wire layer's HeadParser, with its limits: a malformed head
@@ -1325,6 +1349,10 @@ def _read_connect_response(sock: typing.Any) -> tuple[int, str]:
         if used:
             break
     status = typing.cast(int, parser.status)
+    if debuglevel > 0:
+        # What http.client prints for the tunnel's response with debuglevel.
+        for name, value in parser.headers or ():
+            print("header:", f"{name}: {value}\r\n")
     if 200 <= status < 300 and received > used:
         raise ProtocolError(f"Proxy sent {received - used} bytes after its {status} response to CONNECT")
     return status, typing.cast(str, parser.reason)

@@ -400,11 +400,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             conn._generation += 1
         except AttributeError:  # a connection class not derived from ours
             conn._generation = 1
-        # The response releases the connection to the pool it names. Set only
-        # while checked out, so an idle connection in the queue doesn't point
-        # back at its pool: no reference cycle keeps a dropped pool's sockets
-        # open until the garbage collector runs.
-        conn._pool = self
         self._n_out += 1
         return conn
 
@@ -651,6 +646,14 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             # The Reader sets the socket timeout itself from here on.
             conn._sock_timeout = _UNKNOWN_TIMEOUT
         conn._resp_retries = retries
+        # The response releases the connection to the pool it names: only a
+        # request made through the pool (as in urllib3, where urlopen sets
+        # the response's _pool); a connection taken with _get_conn() and used
+        # by hand is given back by hand.  Cleared when it comes back, so an
+        # idle connection in the queue doesn't point back at its pool: no
+        # reference cycle keeps a dropped pool's sockets open until the
+        # garbage collector runs.
+        conn._pool = self
         try:
             response = conn.getresponse()
         except (BaseSSLError, OSError) as e:
@@ -814,7 +817,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         else:
             parsed_url = parse_url(url)
             destination_scheme = parsed_url.scheme
-            url = to_str(parsed_url.url)
+            # A fragment is never sent (RFC 9112 §3.2.2; urllib3 2.8).
+            url = to_str(parsed_url._replace(fragment=None).url)
 
         if headers is None:
             headers = self.headers

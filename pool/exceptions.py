@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import typing
+import warnings
 from http.client import IncompleteRead as _httplib_IncompleteRead
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -148,6 +149,11 @@ class NewConnectionError(ConnectTimeoutError, HTTPError):
     @property
     def pool(self) -> HTTPConnection:
         """Deprecated alias of :attr:`conn`, kept as urllib3 keeps it."""
+        warnings.warn(
+            "The 'pool' property is deprecated and will be removed in urllib3 v3.0. Use 'conn' instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return self.conn
 
 
@@ -280,8 +286,9 @@ class InvalidChunkLength(HTTPError, _httplib_IncompleteRead):
     def __repr__(self) -> str:
         return f"InvalidChunkLength(got length {self.length!r}, {self.partial} bytes read)"
 
-    def __reduce__(self) -> _TYPE_REDUCE_RESULT:
-        return self.__class__, (None, self.length)
+    def __reduce__(self) -> typing.Any:
+        # The response is not pickled; what was read and expected is.
+        return self.__class__, (None, self.length), {"partial": self.partial, "expected": self.expected}
 
 
 class InvalidHeader(HTTPError):

@@ -170,8 +170,8 @@ class PoolManager(RequestMethods):
     necessary connection pools for you.
 
     :param num_pools: Number of connection pools to cache before discarding
-        the least recently used pool (closing its idle connections; requests
-        in flight on it complete normally).
+        the least recently used pool (its connections close once nothing uses
+        it; requests in flight on it complete normally).
     :param headers: Headers to include with all requests, unless other
         headers are given explicitly.
     :param \\**connection_pool_kw: Additional parameters are used to create
@@ -212,7 +212,10 @@ class PoolManager(RequestMethods):
         self.connection_pool_kw = connection_pool_kw
 
         self.pools: RecentlyUsedContainer[PoolKey, HTTPConnectionPool]
-        self.pools = RecentlyUsedContainer(num_pools, dispose_func=_close_pool)
+        # No dispose function, as in urllib3 2.8: an evicted pool closes its
+        # connections when nothing uses it any more (HTTPConnectionPool's
+        # finalizer), never under a caller that still holds it.
+        self.pools = RecentlyUsedContainer(num_pools)
 
         self.pool_classes_by_scheme = pool_classes_by_scheme
         self.key_fn_by_scheme = key_fn_by_scheme.copy()
@@ -262,8 +265,12 @@ class PoolManager(RequestMethods):
         In-flight requests are not affected, but their connections are closed
         instead of reused when they complete.
         """
+        with self.pools.lock:
+            current = list(self.pools._container.values())
         self.pools.clear()
         self._key_cache.clear()
+        for p in current:
+            _close_pool(p)
 
     def stats(self) -> dict[str, int]:
         """The sum of :meth:`HTTPConnectionPool.stats` over the pools this

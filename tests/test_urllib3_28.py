@@ -89,7 +89,32 @@ CASES: dict[str, typing.Callable[[typing.Any], typing.Any]] = {
         "GET", "/", timeout="x", retries=False
     ),
     "ssl-module-exports-binascii-error": lambda m: m.util.ssl_.BinasciiError.__name__,
+    "url-netloc-authority-port-zero": lambda m: (
+        m.util.parse_url("http://u@google.com:0/mail").netloc,
+        m.util.parse_url("http://u@google.com:0/mail").authority,
+        m.util.parse_url("http://localhost:0").url,
+    ),
+    "pool-host-newline-refused": lambda m: m.HTTPConnectionPool("127.0.0.1\n"),
+    "pool-host-space-refused": lambda m: m.HTTPConnectionPool("127.0.0.1 "),
+    "pool-host-bad-escape-refused": lambda m: type(pytest.raises(m.exceptions.LocationParseError, m.HTTPConnectionPool, "foo%zz.example").value).__name__,
+    "new-connection-error-pool-warns": lambda m: m.exceptions.NewConnectionError(
+        m.connection.HTTPConnection("localhost"), "x"
+    ).pool.host,
+    "invalid-chunk-length-pickles": lambda m: _chunk_length_roundtrip(m),
+    "skip-header-checked-before-framing": lambda m: m.HTTPConnectionPool("127.0.0.1", 9).urlopen(
+        "GET", "/", headers={"Content-Length": m.util.SKIP_HEADER}, retries=False
+    ),
 }
+
+
+def _chunk_length_roundtrip(m: typing.Any) -> tuple[typing.Any, ...]:
+    import pickle
+
+    r = m.response.HTTPResponse(body=io.BytesIO(b"abcdef"), headers={"Content-Length": "10"}, preload_content=False)
+    r.read(3)
+    e = m.exceptions.InvalidChunkLength(r, b"zz")
+    back = pickle.loads(pickle.dumps(e))
+    return (e.partial, e.expected, back.partial, back.expected, back.length, repr(back) == repr(e))
 
 
 _CLASS_ONLY = {"fingerprint-not-hex", "host-lone-percent-refused"}
@@ -153,3 +178,57 @@ def test_303_drops_body_and_its_framing(server: Server, kind: str, via: str) -> 
         results.append((r.status, echoed["method"], framing, echoed["body"]))
     assert results[1] == results[0]
     assert results[1] == (200, "GET", [], "")
+
+
+def test_fragment_never_sent_in_an_absolute_target(server: Server) -> None:
+    seen = []
+    for mod in (urllib3, pool):
+        p = mod.HTTPConnectionPool("127.0.0.1", server.port, timeout=5)
+        before = len(server.requests)
+        p.request("GET", server.url("/echo?q=1#frag=ment"))
+        seen.append(server.requests[before].target)
+    assert seen[1] == seen[0] == server.url("/echo?q=1")
+
+
+def test_response_of_a_hand_used_connection_does_not_release_it(server: Server) -> None:
+    # A connection taken with _get_conn() and used by hand goes back by hand
+    # (urllib3: only a request made through urlopen names the pool).
+    for mod in (urllib3, pool):
+        p = mod.HTTPConnectionPool("127.0.0.1", server.port, timeout=5, maxsize=1)
+        conn = p._get_conn()
+        conn.request("GET", "/")
+        r = conn.getresponse()
+        r.release_conn()
+        assert p.pool.qsize() == 0, mod.__name__
+        conn.close()
+
+
+def test_shutdown_of_a_wire_response(server: Server) -> None:
+    for mod in (urllib3, pool):
+        with mod.HTTPConnectionPool("127.0.0.1", server.port, timeout=5) as p:
+            r = p.urlopen("GET", "/chunked?n=2", preload_content=False)
+            r.shutdown()  # the read side is shut: what is buffered, then EOF
+            r.release_conn()
+            r2 = p.urlopen("GET", "/", preload_content=False)
+            r2.drain_conn()
+            r2.release_conn()
+        with pytest.raises(RuntimeError, match="already been released"):
+            r2.shutdown()
+
+
+@pytest.mark.parametrize("tunnel_host", ["invalid\r.host", "\ninvalid.host", "invalid.host\x00", "invalid host"])
+def test_tunnel_host_with_control_characters_refused(server: Server, tunnel_host: str) -> None:
+    conn = pool.connection.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.set_tunnel(tunnel_host)
+    with pytest.raises(ValueError, match="Tunnel host can't contain control characters"):
+        conn.connect()
+    conn.close()
+
+
+@pytest.mark.parametrize("name,value", [("X-Bad\r\n", "v"), ("X", "a\r\nInjected: 1"), ("X", "a\x00")])
+def test_tunnel_headers_checked(server: Server, name: str, value: str) -> None:
+    conn = pool.connection.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.set_tunnel("example.com", headers={name: value})
+    with pytest.raises(ValueError, match="Invalid header"):
+        conn.connect()
+    conn.close()

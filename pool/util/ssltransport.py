@@ -11,6 +11,8 @@ the outer socket's ``sendall``/``recv``.
 
 from __future__ import annotations
 
+import io
+import socket
 import ssl
 import typing
 
@@ -139,8 +141,54 @@ class SSLTransport:
         self.socket.close()
 
     def unwrap(self) -> None:
-        """Not supported: the inner session can't be peeled off."""
-        raise NotImplementedError("SSLTransport can't be unwrapped")
+        """Close the inner TLS session (close_notify both ways); the outer
+        socket then carries plain bytes."""
+        self._io(self.sslobj.unwrap)
+
+    def makefile(
+        self,
+        mode: str = "r",
+        buffering: int | None = None,
+        *,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> typing.Any:
+        """A file object over the inner TLS stream, as :meth:`socket.socket.makefile`
+        gives one over a socket (http.client reads responses through it)."""
+        if not set(mode) <= {"r", "w", "b"}:
+            raise ValueError(f"invalid mode {mode!r} (only r, w, b allowed)")
+        writing = "w" in mode
+        reading = "r" in mode or not writing
+        raw = socket.SocketIO(self, ("r" if reading else "") + ("w" if writing else ""))  # type: ignore[arg-type]
+        # The outer socket stays open until this file is closed too.
+        self.socket._io_refs += 1
+        if buffering is None or buffering < 0:
+            buffering = io.DEFAULT_BUFFER_SIZE
+        if buffering == 0:
+            if "b" not in mode:
+                raise ValueError("unbuffered streams must be binary")
+            return raw
+        buffered: typing.Any
+        if reading and writing:
+            buffered = io.BufferedRWPair(raw, raw, buffering)
+        elif reading:
+            buffered = io.BufferedReader(raw, buffering)
+        else:
+            buffered = io.BufferedWriter(raw, buffering)
+        if "b" in mode:
+            return buffered
+        text = io.TextIOWrapper(buffered, encoding, errors, newline)
+        text.mode = mode  # type: ignore[misc]
+        return text
+
+    def _decref_socketios(self) -> None:
+        # Called by a closed makefile() stream (SocketIO.close()).
+        sock = self.socket
+        if sock._io_refs > 0:
+            sock._io_refs -= 1
+        if sock._closed:
+            sock.close()
 
     def getpeercert(self, binary_form: bool = False) -> typing.Any:
         """The origin's certificate, as :meth:`ssl.SSLSocket.getpeercert`."""

@@ -202,11 +202,12 @@ class Url(_UrlFields):
 
     @property
     def netloc(self) -> str | None:
-        """``host:port`` (port omitted when unset or 0), without userinfo;
+        """``host:port`` (port omitted when unset; an explicit 0 kept, as
+        urllib3 2.8 keeps it), without userinfo;
         use :attr:`authority` for :mod:`urllib.parse`'s ``netloc``."""
         if self.host is None:
             return None
-        if self.port:
+        if self.port is not None:
             return f"{self.host}:{self.port}"
         return self.host
 
@@ -307,7 +308,14 @@ def _normalize_host(host: str | None, scheme: str | None) -> str | None:
     """Lower-case and IDNA-encode *host* for http(s); keep it otherwise.
     Bracketed IPv6 hosts keep their zone id's case (RFC 6874), with the
     "%25" separator decoded to "%"."""
-    if not host or scheme not in _NORMALIZABLE_SCHEMES:
+    if not host:
+        return host
+    bad = _BAD_HOST_CHAR_RE.search(host)
+    if bad:
+        # Whatever the scheme, and for hosts given on their own (pools,
+        # tunnels) too, as urllib3 2.8.
+        raise LocationParseError(f"Host {host!r} contains invalid character {bad.group()!r}")
+    if scheme not in _NORMALIZABLE_SCHEMES:
         return host
     if host[0] == "[":
         m = _IPV6_HOST_RE.match(host, 1, len(host) - 1)
