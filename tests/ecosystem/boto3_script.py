@@ -16,13 +16,12 @@ import base64
 import hashlib
 import io
 import os
-import random
 import shutil
 import tempfile
-import logging
 import typing
 
 import harness
+import servers
 
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE"):
     os.environ.pop(_name, None)
@@ -42,30 +41,15 @@ import urllib3  # noqa: E402
 from boto3.s3.transfer import TransferConfig  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
-
-# werkzeug logs every request moto serves.
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 MiB = 1024 * 1024
 BUCKET = "eco-bucket"
 
 
-def _data(n: int, seed: int) -> bytes:
-    return random.Random(seed).randbytes(n)
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class World:
     def __init__(self) -> None:
         self.tmp = tempfile.mkdtemp(prefix="eco-boto3-")
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.server.start()
-        host, port = self.server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
+        self.server, self.endpoint = servers.start_moto()
         config = Config(
             region_name="us-east-1",
             connect_timeout=5,
@@ -135,7 +119,7 @@ def s_put_get_small(w: World) -> typing.Any:
 
 def s_put_get_large(w: World) -> typing.Any:
     bucket = w.bucket()
-    body = _data(4 * MiB + 123, seed=1)
+    body = servers.random_bytes(4 * MiB + 123, seed=1)
     put = w.s3.put_object(Bucket=bucket, Key="large.bin", Body=body)
     got = w.s3.get_object(Bucket=bucket, Key="large.bin")
     stream = got["Body"]
@@ -149,14 +133,14 @@ def s_put_get_large(w: World) -> typing.Any:
     return {
         "md5_etag": put["ETag"] == '"%s"' % hashlib.md5(body).hexdigest(),
         "length": [len(data), got["ContentLength"]],
-        "sha256": _sha(data) == _sha(body),
+        "sha256": servers.sha256(data) == servers.sha256(body),
         "range": [ranged["ResponseMetadata"]["HTTPStatusCode"], len(part), part == body[1000:2000]],
     }
 
 
 def s_checksum_sha256(w: World) -> typing.Any:
     bucket = w.bucket()
-    body = _data(300 * 1024, seed=2)
+    body = servers.random_bytes(300 * 1024, seed=2)
     want = base64.b64encode(hashlib.sha256(body).digest()).decode()
     put = w.s3.put_object(Bucket=bucket, Key="checked.bin", Body=body, ChecksumAlgorithm="SHA256")
     got = w.s3.get_object(Bucket=bucket, Key="checked.bin", ChecksumMode="ENABLED")
@@ -164,13 +148,13 @@ def s_checksum_sha256(w: World) -> typing.Any:
     return {
         "put_checksum": put.get("ChecksumSHA256") == want,
         "get_checksum": got.get("ChecksumSHA256") == want,
-        "sha256": _sha(data) == _sha(body),
+        "sha256": servers.sha256(data) == servers.sha256(body),
     }
 
 
 def s_multipart_transfer(w: World) -> typing.Any:
     bucket = w.bucket()
-    body = _data(12 * MiB + 4321, seed=3)
+    body = servers.random_bytes(12 * MiB + 4321, seed=3)
     src = os.path.join(w.tmp, "upload.bin")
     dst = os.path.join(w.tmp, "download.bin")
     with open(src, "wb") as f:
@@ -184,7 +168,7 @@ def s_multipart_transfer(w: World) -> typing.Any:
     return {
         "parts_etag": head["ETag"].strip('"').endswith("-3"),
         "length": head["ContentLength"],
-        "sha256": _sha(data) == _sha(body),
+        "sha256": servers.sha256(data) == servers.sha256(body),
     }
 
 
@@ -247,7 +231,7 @@ def s_expect_continue(w: World) -> typing.Any:
     100-continue``, wait for the interim 100, then send the body: its
     AWSConnection._handle_expect_response must run and see the 100."""
     bucket = w.bucket()
-    body = _data(1 * MiB + 7, seed=4)
+    body = servers.random_bytes(1 * MiB + 7, seed=4)
     seen: list[dict[str, typing.Any]] = []
     sent_expect: list[typing.Any] = []
     cls = botocore.awsrequest.AWSConnection
@@ -282,7 +266,7 @@ def s_expect_continue(w: World) -> typing.Any:
         "expect_header": [v.decode() if isinstance(v, bytes) else v for v in sent_expect],
         "handled": [[s.get("status_line", "").split(" ")[1:2], s.get("is_100")] for s in seen],
         "status": put["ResponseMetadata"]["HTTPStatusCode"],
-        "sha256": _sha(data) == _sha(body),
+        "sha256": servers.sha256(data) == servers.sha256(body),
     }
 
 

@@ -15,49 +15,34 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import os
-import random
 import shutil
 import tempfile
 import typing
 
 import harness
+import servers
 
 import minio  # noqa: E402
 import urllib3  # noqa: E402
 from minio.commonconfig import CopySource  # noqa: E402
 from minio.error import S3Error  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
-
-# werkzeug logs every request moto serves.
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 MiB = 1024 * 1024
 BUCKET = "eco-minio"
 
 
-def _data(n: int, seed: int) -> bytes:
-    return random.Random(seed).randbytes(n)
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class World:
     def __init__(self) -> None:
         self.tmp = tempfile.mkdtemp(prefix="eco-minio-")
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.server.start()
-        host, port = self.server.get_host_and_port()
+        self.server, endpoint = servers.start_moto()
         self.http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=harness.IO_TIMEOUT),
             maxsize=10,
             retries=urllib3.Retry(total=0),
         )
         self.client = minio.Minio(
-            f"{host}:{port}",
+            endpoint.split("://", 1)[1],
             access_key="testing",
             secret_key="testing",
             secure=False,
@@ -110,7 +95,7 @@ def s_put_get_small(w: World) -> typing.Any:
 
 def s_stream_large(w: World) -> typing.Any:
     bucket = w.bucket()
-    body = _data(3 * MiB + 99, seed=11)
+    body = servers.random_bytes(3 * MiB + 99, seed=11)
     w.client.put_object(bucket, "large.bin", io.BytesIO(body), len(body))
     r = w.client.get_object(bucket, "large.bin")
     try:
@@ -127,7 +112,7 @@ def s_stream_large(w: World) -> typing.Any:
         ranged.release_conn()
     return {
         "length": len(data),
-        "sha256": _sha(data) == _sha(body),
+        "sha256": servers.sha256(data) == servers.sha256(body),
         "max_piece": max(len(p) for p in pieces) <= 64 * 1024,
         "range": [ranged.status, part == body[1000:1500]],
     }
@@ -136,19 +121,19 @@ def s_stream_large(w: World) -> typing.Any:
 def s_multipart_unknown_length(w: World) -> typing.Any:
     """length=-1: minio reads the stream part by part and uploads the parts."""
     bucket = w.bucket()
-    body = _data(11 * MiB + 5, seed=12)
+    body = servers.random_bytes(11 * MiB + 5, seed=12)
     w.client.put_object(bucket, "multi.bin", io.BytesIO(body), length=-1, part_size=5 * MiB)
     st = w.client.stat_object(bucket, "multi.bin")
     dst = os.path.join(w.tmp, "multi.out")
     w.client.fget_object(bucket, "multi.bin", dst)
     with open(dst, "rb") as f:
         data = f.read()
-    return {"size": st.size, "parts_etag": st.etag.endswith("-3"), "sha256": _sha(data) == _sha(body)}
+    return {"size": st.size, "parts_etag": st.etag.endswith("-3"), "sha256": servers.sha256(data) == servers.sha256(body)}
 
 
 def s_fput_stat(w: World) -> typing.Any:
     bucket = w.bucket()
-    body = _data(200 * 1024, seed=13)
+    body = servers.random_bytes(200 * 1024, seed=13)
     src = os.path.join(w.tmp, "fput.bin")
     with open(src, "wb") as f:
         f.write(body)

@@ -9,7 +9,10 @@ arrive piecemeal, as from a real streaming API (logs, watches, progress).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import random
 import socket
 import typing
 
@@ -66,3 +69,26 @@ def send_chunked(
     except OSError:
         return CLOSE
     return RAW
+
+
+def random_bytes(n: int, seed: int) -> bytes:
+    """``n`` reproducible bytes (an object's content)."""
+    return random.Random(seed).randbytes(n)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def start_moto() -> tuple[typing.Any, str]:
+    """moto's S3 server on 127.0.0.1 (an ephemeral port), started; returns
+    (server, endpoint URL).  Imported here so only the scripts that use it
+    pay for moto."""
+    from moto.server import ThreadedMotoServer
+
+    # werkzeug logs every request moto serves.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
