@@ -447,7 +447,12 @@ class PoolManager(RequestMethods):
         if "headers" not in kw:
             kw["headers"] = self.headers
 
-        target = url if self.proxy is not None and self._proxy_requires_url_absolute_form(u) else u.request_uri
+        # Absolute form to a forwarding proxy, without the fragment, which is
+        # never sent (urllib3 2.8).
+        if self.proxy is not None and self._proxy_requires_url_absolute_form(u):
+            target = u._replace(fragment=None).url if u.fragment is not None else url
+        else:
+            target = u.request_uri
         for attempt in range(_CLOSED_POOL_ATTEMPTS):
             try:
                 response = conn.urlopen(method, target, **kw)

@@ -370,6 +370,9 @@ def _split_authority(authority: str, normalize: bool) -> tuple[str | None, str |
     # The last '@' ends the userinfo, so "a@b@c" has host "c" (and userinfo
     # "a@b", which is then percent-encoded to "a%40b").
     auth, _, hostport = authority.rpartition("@")
+    bad = _BAD_HOST_CHAR_RE.search(hostport)
+    if bad:
+        raise LocationParseError(f"Host {hostport!r} contains invalid character {bad.group()!r}")
     if hostport.startswith("["):
         end = hostport.find("]")
         if end < 0 or not _IPV6_HOST_RE.match(hostport, 1, end):
@@ -379,9 +382,6 @@ def _split_authority(authority: str, normalize: bool) -> tuple[str | None, str |
             raise ValueError("junk after IPv6 host")
         port = rest[1:] if rest else None
     else:
-        bad = _BAD_HOST_CHAR_RE.search(hostport)
-        if bad:
-            raise LocationParseError(f"Host {hostport!r} contains invalid character {bad.group()!r}")
         host, sep, port_str = hostport.partition(":")
         port = port_str if sep else None
         if not _REG_NAME_RE.match(host):
