@@ -159,12 +159,6 @@ key_fn_by_scheme = {
 pool_classes_by_scheme = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
 
 
-def _close_pool(pool: HTTPConnectionPool) -> None:
-    # Evicted or cleared: idle connections close now, those still serving a
-    # response close when it is done.
-    pool.close()
-
-
 class PoolManager(RequestMethods):
     """Allows for arbitrary requests while transparently keeping track of
     necessary connection pools for you.
@@ -260,17 +254,11 @@ class PoolManager(RequestMethods):
         return pool_cls(host, port, **request_context)
 
     def clear(self) -> None:
-        """Empty our store of pools and direct them all to close.
-
-        In-flight requests are not affected, but their connections are closed
-        instead of reused when they complete.
-        """
-        with self.pools.lock:
-            current = list(self.pools._container.values())
+        """Empty our store of pools; each closes its connections once nothing
+        holds it any more (as in urllib3 2.8). In-flight requests are not
+        affected."""
         self.pools.clear()
         self._key_cache.clear()
-        for p in current:
-            _close_pool(p)
 
     def stats(self) -> dict[str, int]:
         """The sum of :meth:`HTTPConnectionPool.stats` over the pools this
