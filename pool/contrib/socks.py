@@ -195,20 +195,16 @@ class SOCKSProxyManager(PoolManager):
 
         if username is None and password is None:
             username, password = parsed.auth_decoded
-        if parsed.scheme == "socks5":
-            socks_version = socks.PROXY_TYPE_SOCKS5
-            rdns = False
-        elif parsed.scheme == "socks5h":
-            socks_version = socks.PROXY_TYPE_SOCKS5
-            rdns = True
-        elif parsed.scheme == "socks4":
-            socks_version = socks.PROXY_TYPE_SOCKS4
-            rdns = False
-        elif parsed.scheme == "socks4a":
-            socks_version = socks.PROXY_TYPE_SOCKS4
-            rdns = True
-        else:
+        # scheme -> (SOCKS version, whether the proxy resolves names)
+        versions = {
+            "socks5": (socks.PROXY_TYPE_SOCKS5, False),
+            "socks5h": (socks.PROXY_TYPE_SOCKS5, True),
+            "socks4": (socks.PROXY_TYPE_SOCKS4, False),
+            "socks4a": (socks.PROXY_TYPE_SOCKS4, True),
+        }
+        if parsed.scheme not in versions:
             raise ValueError(f"Unable to determine SOCKS version from {proxy_url}")
+        socks_version, rdns = versions[parsed.scheme]
 
         self.proxy_url = proxy_url
 
