@@ -32,6 +32,7 @@ import logging
 import socket
 import sys
 import typing
+import weakref
 import zlib
 from contextlib import contextmanager
 from http.client import HTTPException as _HTTPException
@@ -597,7 +598,11 @@ class _ResponseView:
     debuglevel = 0
 
     def __init__(self, response: HTTPResponse) -> None:
-        self._response = response
+        # A weak reference: the response keeps its view, and a strong one
+        # back would make a cycle that only the garbage collector frees, in
+        # any order, so a dropped response's socket could be finalized
+        # before the response closes it (ResourceWarning, a late close).
+        self._response: HTTPResponse = weakref.proxy(response)
         self._stream: typing.Any = None
 
     @property

@@ -296,3 +296,29 @@ def test_wrapping_an_http_client_response_as_urllib3(impl):  # noqa: F811
             results.append((r.chunked, r.supports_chunked_reads(), list(r.read_chunked()), r._fp is raw))
             conn.close()
     assert results[0] == results[1] == (True, True, [b"chunk0", b"chunk1", b"chunk2"], True)
+
+
+def test_a_dropped_response_with_its_view_is_freed_at_once(impl):  # noqa: F811
+    # The _fp / _original_response view refers back to its response weakly:
+    # no cycle, so a response dropped mid-body is freed by reference
+    # counting and closes its socket itself, never left to the garbage
+    # collector (which could finalize the socket first: ResourceWarning).
+    import gc
+    import warnings
+    import weakref
+
+    with HostileServer([CHUNKED]) as srv:
+        p = _pool(srv, HTTPConnection)
+        r = p.request("GET", "/", preload_content=False)
+        assert r._original_response.msg is r.headers and r._fp.chunked
+        sock = r.connection.sock
+        ref = weakref.ref(r)
+        gc.disable()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", ResourceWarning)
+                del r
+                assert ref() is None
+        finally:
+            gc.enable()
+        assert sock.fileno() == -1, "the socket was not closed with its response"
