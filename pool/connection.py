@@ -424,14 +424,12 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             if any(c <= " " or c == "\x7f" for c in host):
                 raise InvalidRequestTarget(f"Tunnel host can't contain control characters: {host!r}")
             authority = _host_header_value(host, typing.cast(int, self._tunnel_port), -1)
-            pairs: list[typing.Any] = [("Host", authority)]
-            for name, value in (self._tunnel_headers or {}).items():
-                try:
-                    serialize_request("CONNECT", "x", ((name, value),))
-                except InvalidRequestHeader as e:
-                    raise InvalidRequestHeader(f"Invalid header in the tunnel request: {e}") from None
-                pairs.append((name, value))
-            sock.sendall(serialize_request("CONNECT", authority, pairs))
+            pairs: list[typing.Any] = [("Host", authority), *self._tunnel_headers.items()]
+            try:
+                head = serialize_request("CONNECT", authority, pairs)
+            except InvalidRequestHeader as e:
+                raise InvalidRequestHeader(f"Invalid header in the tunnel request: {e}") from None
+            sock.sendall(head)
             status, reason = _read_connect_response(sock, self.debuglevel)
         except BaseException:
             sock.close()
@@ -663,10 +661,9 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         if "user-agent" not in keys:
             pairs.append(self._base_headers[2])
         for name, value in headers.items():
-            if isinstance(value, str) and value == SKIP_HEADER:
-                _check_skippable(name)
-                continue
-            pairs.append((name, value))
+            # _frame() refused SKIP_HEADER on any other header already.
+            if not (isinstance(value, str) and value == SKIP_HEADER):
+                pairs.append((name, value))
         head = serialize_request(method, url, pairs)
 
         if declared is not None:
@@ -849,14 +846,14 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         opts = self._response_options
         if opts is None:
             raise ResponseNotReady()
+        if self._sock_timeout != self.timeout:
+            self.sock.settimeout(self.timeout)
+            self._sock_timeout = self.timeout
         if self.response_class is not _HTTPLIB_RESPONSE or self.debuglevel:
             # A replaced response_class reads it; debuglevel prints it.
             return self._getresponse_via_http_client(opts)
         self._response_options = None
         self._in_response = True
-        if self._sock_timeout != self.timeout:
-            self.sock.settimeout(self.timeout)
-            self._sock_timeout = self.timeout
         method, url, preload_content, decode_content, enforce_content_length = opts
         reader = self._reader
         # http.client's state machine ends here: pool reads the response.
@@ -900,9 +897,6 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             # Sent by pool's own path, which leaves http.client's state alone.
             self._HTTPConnection__state = _CS_REQ_SENT
             self._method = method
-        if self._sock_timeout != self.timeout:
-            self.sock.settimeout(self.timeout)
-            self._sock_timeout = self.timeout
         shutdown = getattr(self.sock, "shutdown", None)
         httplib_response = super().getresponse()
         if _HTTPResponse is None:

@@ -673,8 +673,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             # response_class), or a subclass's or patch's getresponse() made
             # it.  Adopted as urllib3 adopts whatever getresponse() returns.
             self._adopt_response(response, conn, retries, preload_content)
-        elif response._pool is None:
-            response._pool = self
 
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
