@@ -45,6 +45,7 @@ from .exceptions import (
     ProxyError,
     RemoteDisconnected,
     SystemTimeWarning,
+    UnexpectedProtocolSwitch,
 )
 from .util import ssl_ as _ssl_util
 from .util.connection import create_connection
@@ -205,10 +206,14 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     _created_at: float = 0.0
     _sock_timeout: typing.Any = _DEFAULT_TIMEOUT
     _resp_retries: typing.Any = None
-    # The caller sent "Connection: close": don't reuse after this response.
+    # Don't reuse after this response: the caller sent "Connection: close",
+    # or the protocol was switched (101) on a response http.client read.
     _close_requested: bool = False
     # A response head was read on this socket since the last request.
     _in_response: bool = False
+    # The request being answered carried an Upgrade header field: only then
+    # may its answer be 101 Switching Protocols (RFC 9110 §15.2.2).
+    _upgrade_requested: bool = False
     # None until the first request of a class: then whether it overrides an
     # http.client hook of _SEND_HOOKS (see _HookWatch).
     _via_http_client: bool | None = None
@@ -488,6 +493,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         self._response_options = None
         self._sock_timeout = _DEFAULT_TIMEOUT
         self._close_requested = False
+        self._upgrade_requested = False
         self._in_response = False
         self._HTTPConnection__state = _CS_IDLE
         response = self._HTTPConnection__response
@@ -722,6 +728,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             # another request on this connection.
             if "close" in (t.strip().lower() for t in value.split(",")):
                 self._close_requested = True
+        self._upgrade_requested = "upgrade" in keys
         if has_cl and (has_te or chunked):
             raise InvalidBodyFraming(
                 "Content-Length and Transfer-Encoding (or chunked=True) together make the body length ambiguous"
@@ -792,6 +799,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         if self._response_options is None:
             # For a head built step by step and read with getresponse().
             self._response_options = (method, url, True, True, True)
+        self._upgrade_requested = False
         super().putrequest(method, url, skip_host=skip_host, skip_accept_encoding=skip_accept_encoding)
 
     def putheader(self, header: str | bytes, *values: typing.Any) -> None:
@@ -807,6 +815,8 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             for v in values
         ]
         value = b", ".join(parts) if len(parts) != 1 else parts[0]
+        if (header.decode("latin-1") if isinstance(header, bytes) else header).lower() == "upgrade":
+            self._upgrade_requested = True
         # The wire layer's rules, the same as for every other request head.
         serialize_request("GET", "/", ((header, value),))
         super().putheader(header, value)
@@ -868,9 +878,14 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             reader.enforce_content_length = enforce_content_length
         # One call reads the head, builds the header dict's contents and,
         # when the whole body came with the head, takes the body too.
+        upgrade = self._upgrade_requested
+        if upgrade:
+            self._upgrade_requested = False
         head = reader.read_response(
             method == "HEAD" or (method != "GET" and method.upper() == "HEAD"), preload_content
         )
+        if head[1] == 101 and not upgrade:
+            self._refuse_protocol_switch()
         if _HTTPResponse is None:
             _bind_late()
         response: HTTPResponse = _HTTPResponse._from_wire_head(
@@ -898,7 +913,15 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             self._HTTPConnection__state = _CS_REQ_SENT
             self._method = method
         shutdown = getattr(self.sock, "shutdown", None)
+        upgrade = self._upgrade_requested
+        self._upgrade_requested = False
         httplib_response = super().getresponse()
+        if httplib_response.status == 101:
+            if not upgrade:
+                self._refuse_protocol_switch()
+            # What follows is the upgraded protocol: http.client would let
+            # the connection be reused (a 101 has no body), pool does not.
+            self._close_requested = True
         if _HTTPResponse is None:
             _bind_late()
         headers = _HTTPHeaderDict(list(httplib_response.msg.items()))
@@ -918,6 +941,16 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             sock_shutdown=shutdown,
         )
         return response
+
+
+    def _refuse_protocol_switch(self) -> typing.NoReturn:
+        # RFC 9110 §15.2.2: a server may switch only to a protocol the
+        # request offered in Upgrade.  The bytes after this head belong to
+        # another protocol: the connection is closed, never reused.
+        self.close()
+        raise UnexpectedProtocolSwitch(
+            "the server answered 101 Switching Protocols to a request that asked for no upgrade"
+        )
 
 
 def _check_skippable(name: str | bytes) -> None:

@@ -373,6 +373,15 @@ class TooManyInterimResponses(ResponseHeadError):
     """More 1xx interim responses arrived than ``max_interim_responses``."""
 
 
+class UnexpectedProtocolSwitch(ProtocolError):
+    """The server answered ``101 Switching Protocols`` to a request that asked
+    for no protocol upgrade (no ``Upgrade`` header field).  RFC 9110 §15.2.2
+    lets a server switch only to a protocol the client offered; what follows
+    on the connection is no longer HTTP/1.1, so the connection is closed,
+    never reused.  (urllib3 returns such an answer as a final response with
+    an empty body.)"""
+
+
 class InvalidFraming(ProtocolError):
     """The message framing is ambiguous or invalid (RFC 9112 §6): a
     Content-Length together with Transfer-Encoding, chunked applied twice or

@@ -22,6 +22,7 @@ from pool.exceptions import (
     InvalidStatusLine,
     MaxRetryError,
     ProtocolError,
+    UnexpectedProtocolSwitch,
 )
 
 SECOND = response(b"second")
@@ -172,7 +173,7 @@ CASES = [
     ("1xx-with-length", [H("HTTP/1.1 100 Continue", "Content-Length: 3") + H(OK, "Content-Length: 5", body=b"hello")], b"hello", True, "GET"),
     ("1xx-then-bad", [H("HTTP/1.1 100 Continue") + H(OK, "Content-Length: x")], InvalidContentLength, False, "GET"),
     ("1xx-bad", [H("HTTP/1.1 100 Continue", "X\x00: 1") + H(OK, "Content-Length: 0")], InvalidResponseHeader, False, "GET"),
-    ("101-unasked", [H("HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Upgrade: evil", body=b"\x81\x00junk")], b"", False, "GET"),
+    ("101-unasked", [H("HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Upgrade: evil", body=b"\x81\x00junk")], UnexpectedProtocolSwitch, False, "GET"),
     # -- no body, whatever the headers say
     ("head-with-length", [H(OK, "Content-Length: 100")], b"", True, "HEAD"),
     ("head-with-chunked", [H(OK, TE)], b"", True, "HEAD"),
