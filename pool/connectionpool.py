@@ -244,7 +244,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
     :param port: Port (None: the scheme's default).
     :param timeout: Socket timeout for each connection, a float or a
         :class:`~pool.util.Timeout`; ``Timeout(total=...)`` is enforced as a
-        deadline over connect, send, response head and preloaded body.
+        deadline over connect, send, the response head and every read of
+        the body, preloaded or streamed.
     :param maxsize: Number of idle connections to keep for reuse. With
         ``block=False`` more connections are opened when all are busy, but
         they are closed, not kept, when returned.
@@ -447,6 +448,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 if (reader is not None and not reader.reusable) or close_requested:
                     self._n_discarded += 1
                     conn.close()
+                elif reader is not None and reader.deadline is not None:
+                    # Timeout.total bounded the last exchange only.
+                    reader.deadline = None
                 elif self._idle_timeout is not None:
                     conn._last_used = time.monotonic()
         pool = self.pool
@@ -654,16 +658,14 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         # reference cycle keeps a dropped pool's sockets open until the
         # garbage collector runs.
         conn._pool = self
+        # The deadline stays armed on the Reader for a streamed body too:
+        # every recv of it gets what is left of ``total``.  _put_conn disarms
+        # it when the connection comes back.
         try:
             response = conn.getresponse()
         except (BaseSSLError, OSError) as e:
             self._raise_timeout(err=e, url=url, timeout_value=read_t if deadline is None else total)
             raise
-        finally:
-            if reader is not None:
-                # The deadline covers the head and a preloaded body only; a
-                # streamed body is bounded by the read timeout per read.
-                reader.deadline = None
         try:
             wire = response._wire_body
         except AttributeError:

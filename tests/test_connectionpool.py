@@ -315,10 +315,15 @@ def test_total_deadline_against_dripping_server(server, total):
     p.close()
 
 
-def test_total_deadline_not_applied_to_streamed_body(server):
+def test_total_deadline_applies_to_streamed_body(server):
+    # 0.5 s of streaming after the head: past a total of 0.3 s.  (Every read
+    # API and framing: tests/test_hostile_faults.py.)
     p = HTTPConnectionPool("127.0.0.1", server.port, timeout=Timeout(total=0.3, read=1))
     r = p.urlopen("GET", "/drip?n=10&delay=0.05", preload_content=False)
-    assert r.read() == b"x" * 10  # 0.5 s of streaming after the head
+    with pytest.raises(ReadTimeoutError):
+        r.read()
+    r = p.urlopen("GET", "/drip?n=10&delay=0.05", preload_content=False, timeout=Timeout(total=2, read=1))
+    assert r.read() == b"x" * 10
     p.close()
 
 

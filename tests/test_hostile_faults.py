@@ -185,6 +185,72 @@ def test_drip_total_deadline_fires(impl, where):
         assert srv.accepted == 2
 
 
+# Timeout(total=...) over a streamed body: every read API, every framing.
+# The server sends the head and a first piece at once, then drips a byte
+# every 30 ms forever; each read is quick, so only the deadline can stop it.
+STREAM_FRAMINGS = {
+    "length": (OK_LEN10.replace(b"10", b"100000"), b"a" * 50, b"a"),
+    "chunked": (OK_TE, b"32\r\n" + b"a" * 50 + b"\r\n", b"1\r\na\r\n"),
+    "close-delimited": (b"HTTP/1.1 200 OK\r\n\r\n", b"a" * 50, b"a"),
+}
+STREAM_READS = {
+    "read()": lambda r: r.read(),
+    "read(amt)": lambda r: [r.read(7) for _ in range(10_000)],
+    "read1()": lambda r: [r.read1() for _ in range(10_000)],
+    "readinto": lambda r: [r.readinto(bytearray(7)) for _ in range(10_000)],
+    "stream(amt)": lambda r: list(r.stream(7)),
+    "stream(None)": lambda r: list(r.stream(None)),
+    "read_chunked": lambda r: list(r.read_chunked()),
+    "iter lines": lambda r: list(r),
+}
+STREAM_CASES = [
+    (framing, api)
+    for framing in STREAM_FRAMINGS
+    for api in STREAM_READS
+    if api != "read_chunked" or framing == "chunked"
+]
+
+
+@pytest.mark.parametrize("framing,api", STREAM_CASES, ids=[f"{f}-{a}" for f, a in STREAM_CASES])
+def test_total_deadline_bounds_streamed_body(impl, framing, api):
+    head, first, drip = STREAM_FRAMINGS[framing]
+    total = 0.5
+    with HostileServer([[head + first, Drip(drip * 200, len(drip), 0.03)], [SECOND]]) as srv:
+        pool = _pool(srv, timeout=Timeout(total=total, read=2))
+        start = time.monotonic()
+        r = pool.request("GET", "/first", preload_content=False)
+        with pytest.raises(ReadTimeoutError):
+            STREAM_READS[api](r)
+        elapsed = time.monotonic() - start
+        assert total <= elapsed < total + LATE
+        r.release_conn()
+        # The connection is closed, not returned for reuse.
+        assert pool.request("GET", "/second", timeout=3).data == b"second"
+        assert srv.accepted == 2
+
+
+def test_total_deadline_is_disarmed_when_the_connection_comes_back(impl):
+    # A streamed body read within its total; the next request on the same
+    # connection has no total and a server that takes longer than the first
+    # request's total to answer: it must not inherit the old deadline.
+    with HostileServer([[response(b"first")], [Pause(0.6), SECOND]]) as srv:
+        pool = _pool(srv)
+        r = pool.request("GET", "/first", preload_content=False, timeout=Timeout(total=0.3))
+        assert r.read() == b"first"
+        r.release_conn()
+        time.sleep(0.35)
+        assert pool.request("GET", "/second", timeout=Timeout(connect=2, read=3)).data == b"second"
+        assert srv.accepted == 1
+
+
+def test_total_deadline_does_not_cut_a_body_that_arrives_in_time(impl):
+    body = b"x" * 200_000
+    with HostileServer([[response(body)]]) as srv:
+        pool = _pool(srv)
+        r = pool.request("GET", "/", preload_content=False, timeout=Timeout(total=2))
+        assert b"".join(r.stream(4096)) == body
+
+
 def test_pause_mid_body_read_timeout_when_streaming(impl):
     with HostileServer([[OK_LEN10 + b"hello", Pause(2)], [SECOND]]) as srv:
         pool = _pool(srv, timeout=Timeout(connect=2, read=0.3))
