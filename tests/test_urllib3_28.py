@@ -159,25 +159,51 @@ def server() -> typing.Iterator[Server]:
         yield s
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("via", ["pool", "manager"])
 @pytest.mark.parametrize("kind", sorted(BODIES))
-def test_303_drops_body_and_its_framing(server: Server, kind: str, via: str) -> None:
+def test_redirect_drops_body_framing_only_with_the_body(server: Server, kind: str, via: str, status: int) -> None:
+    # 303 turns the request into a GET: the body and every header that framed
+    # or described it are dropped.  The others keep the method, so they keep
+    # the body and its framing, as urllib3 does (requests rewrites a POST
+    # answered with 301/302 itself, dropping the framing headers with it).
     results = []
     for mod in (urllib3, pool):
         body, kw = BODIES[kind]()
-        target = "/redirect?status=303&target=/echo"
+        target = f"/redirect?status={status}&target=/echo"
         if via == "pool":
             p = mod.HTTPConnectionPool("127.0.0.1", server.port, timeout=5)
             r = p.request("POST", target, body=body, **kw)
         else:
             r = mod.PoolManager(timeout=5).request("POST", server.url(target), body=body, **kw)
+        if r.status != 200:
+            results.append((r.status, None, None, r.data.decode()))
+            continue
         echoed = json.loads(r.data)
         framing = sorted(
             k.lower() for k, _ in echoed["headers"] if k.lower() in ("content-length", "transfer-encoding", "content-type")
         )
         results.append((r.status, echoed["method"], framing, echoed["body"]))
+    if kind == "iterator" and status != 303:
+        # Deliberate difference: the first request consumed the iterator.
+        # urllib3 repeats the POST with what is left, an empty body; pool
+        # hands the caller the redirect instead of losing the body.
+        assert results[0] == (200, "POST", ["transfer-encoding"], "")
+        assert results[1] == (status, None, None, "redirecting")
+        return
+    if kind == "file" and via == "manager" and status != 303:
+        # Deliberate difference (docs/differences.md): urllib3's manager does
+        # not rewind a file body for the redirect and sends it empty.
+        assert results[0][3] == ""
+        assert results[1] == (200, "POST", results[0][2], "abc")
+        return
     assert results[1] == results[0]
-    assert results[1] == (200, "GET", [], "")
+    if status == 303:
+        assert results[1] == (200, "GET", [], "")
+    else:
+        assert results[1][:2] == (200, "POST")
+        assert results[1][3] == "abc"
+        assert results[1][2] in (["content-length", "content-type"], ["content-type", "transfer-encoding"], ["content-length"], ["transfer-encoding"])
 
 
 def test_fragment_never_sent_in_an_absolute_target(server: Server) -> None:
