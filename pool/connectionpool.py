@@ -603,14 +603,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 self._raise_timeout(err=e, url=url, timeout_value=conn.timeout)
                 raise
         except (OSError, NewConnectionError, TimeoutError, BaseSSLError, CertificateError, SSLError) as e:
-            new_e: Exception = e
-            if isinstance(e, (BaseSSLError, CertificateError)):
-                new_e = SSLError(e)
-            if isinstance(new_e, (OSError, NewConnectionError, TimeoutError, SSLError)) and (
-                conn and conn.proxy and not conn.has_connected_to_proxy
-            ):
-                new_e = _wrap_proxy_error(new_e, conn.proxy.scheme)
-            raise new_e
+            raise _map_send_error(e, conn)
 
         if deadline is not None:
             remaining = deadline - time.monotonic()
@@ -904,15 +897,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             CertificateError,
             ProxyError,
         ) as e:
-            new_e: Exception = e
-            if isinstance(e, (BaseSSLError, CertificateError)):
-                new_e = SSLError(e)
-            if isinstance(new_e, (OSError, NewConnectionError, TimeoutError, SSLError, HTTPException)) and (
-                conn and conn.proxy and not conn.has_connected_to_proxy
-            ):
-                new_e = _wrap_proxy_error(new_e, conn.proxy.scheme)
-            elif isinstance(new_e, (OSError, HTTPException)):
-                new_e = ProtocolError("Connection aborted.", new_e)
+            new_e = _map_send_error(e, conn, aborted=True)
 
             # An iterator body was (partly) consumed unless the failure came
             # before the connection was up; a retry would send the rest, or
@@ -933,52 +918,22 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
         if conn is None:
             log.warning("Retrying (%r) after connection broken by '%r': %s", retries, err, url)
-            return self.urlopen(
-                method,
-                url,
-                body,
-                headers,
-                retries,
-                redirect,
-                assert_same_host,
-                timeout=timeout,
-                pool_timeout=pool_timeout,
-                release_conn=release_conn,
-                chunked=chunked,
-                body_pos=body_pos,
-                preload_content=preload_content,
-                decode_content=decode_content,
-                **response_kw,
-            )
-
-        status = response.status
-        if redirect and status in _REDIRECT_STATUSES:
-            redirect_location = response.get_redirect_location()
-            if redirect_location:
-                return self._follow_redirect(
-                    response,
-                    redirect_location,
-                    method,
-                    url,
-                    body,
-                    headers,
-                    retries,
-                    redirect,
-                    assert_same_host,
-                    timeout,
-                    pool_timeout,
-                    release_conn,
-                    chunked,
-                    body_pos,
-                    preload_content,
-                    decode_content,
-                    response_kw,
-                )
-
-        # Retry on status: only statuses that can trigger it need the lookup.
-        if retries.status_forcelist or status in _RETRY_AFTER_STATUSES or type(retries).is_retry is not Retry.is_retry:
-            has_retry_after = bool(response.headers.get("Retry-After"))
-            if retries.is_retry(method, status, has_retry_after):
+        else:
+            status = response.status
+            location = redirect and status in _REDIRECT_STATUSES and response.get_redirect_location()
+            if location:
+                plan = plan_redirect(response, self, method, url, location, body, body_pos, chunked, headers, retries)
+                if plan is None:
+                    return response
+                method, body, body_pos, chunked, headers, retries = plan
+                retries.check_retry_after(response, _pool=self, url=url)
+                retries.sleep_for_retry(response)
+                log.debug("Redirecting %s -> %s", url, location)
+                url = location
+            # Retry on status: only statuses that can trigger it need the lookup.
+            elif (
+                retries.status_forcelist or status in _RETRY_AFTER_STATUSES or type(retries).is_retry is not Retry.is_retry
+            ) and retries.is_retry(method, status, bool(response.headers.get("Retry-After"))):
                 try:
                     retries = retries.increment(method, url, response=response, _pool=self)
                 except MaxRetryError:
@@ -990,25 +945,29 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 retries.check_retry_after(response, _pool=self, url=url)
                 retries.sleep(response)
                 log.debug("Retry: %s", url)
-                return self.urlopen(
-                    method,
-                    url,
-                    body,
-                    headers,
-                    retries=retries,
-                    redirect=redirect,
-                    assert_same_host=assert_same_host,
-                    timeout=timeout,
-                    pool_timeout=pool_timeout,
-                    release_conn=release_conn,
-                    chunked=chunked,
-                    body_pos=body_pos,
-                    preload_content=preload_content,
-                    decode_content=decode_content,
-                    **response_kw,
-                )
+            else:
+                return response
 
-        return response
+        # Once more, after a broken connection, a redirect or a retried
+        # status: the one place the request is issued again, through
+        # urlopen itself as urllib3 does (a subclass's override sees it).
+        return self.urlopen(
+            method,
+            url,
+            body,
+            headers,
+            retries,
+            redirect,
+            assert_same_host,
+            timeout=timeout,
+            pool_timeout=pool_timeout,
+            release_conn=release_conn,
+            chunked=chunked,
+            body_pos=body_pos,
+            preload_content=preload_content,
+            decode_content=decode_content,
+            **response_kw,
+        )
 
     def _can_resend(self, conn: typing.Any, method: str, body: typing.Any, body_pos: typing.Any) -> bool:
         reader = getattr(conn, "_reader", None)
@@ -1020,73 +979,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             return True
         # A file-like body can be sent again only if it can be rewound.
         return isinstance(body_pos, int) and hasattr(body, "seek")
-
-    def _follow_redirect(
-        self,
-        response: BaseHTTPResponse,
-        redirect_location: str,
-        method: str,
-        url: str,
-        body: typing.Any,
-        headers: typing.Any,
-        retries: Retry,
-        redirect: bool,
-        assert_same_host: bool,
-        timeout: typing.Any,
-        pool_timeout: typing.Any,
-        release_conn: bool,
-        chunked: bool,
-        body_pos: typing.Any,
-        preload_content: bool,
-        decode_content: bool,
-        response_kw: dict[str, typing.Any],
-    ) -> BaseHTTPResponse:
-        # RFC 9110 §15.4.4: 303 turns the request into a GET without a body.
-        # 301/302 keep the method and body, as urllib3 does (RFC 9110 §15.4.2
-        # allows either; requests rewrites POST itself before calling us).
-        if response.status == 303:
-            method = "GET"
-            body = None
-            body_pos = None
-            # Nothing left to frame (urllib3 2.8 drops it too).
-            chunked = False
-            headers = HTTPHeaderDict(headers)._prepare_for_method_change()
-        elif not body_is_replayable(body):
-            # 301/302/307/308 repeat the body; a consumed iterator can't be
-            # repeated, so the caller gets the redirect itself.
-            return response
-
-        headers = _redirect_headers(headers, retries, self, redirect_location)
-
-        try:
-            retries = retries.increment(method, url, response=response, _pool=self)
-        except MaxRetryError:
-            if retries.raise_on_redirect:
-                response.drain_conn()
-                raise
-            return response
-
-        response.drain_conn()
-        retries.check_retry_after(response, _pool=self, url=url)
-        retries.sleep_for_retry(response)
-        log.debug("Redirecting %s -> %s", url, redirect_location)
-        return self.urlopen(
-            method,
-            redirect_location,
-            body,
-            headers,
-            retries=retries,
-            redirect=redirect,
-            assert_same_host=assert_same_host,
-            timeout=timeout,
-            pool_timeout=pool_timeout,
-            release_conn=release_conn,
-            chunked=chunked,
-            body_pos=body_pos,
-            preload_content=preload_content,
-            decode_content=decode_content,
-            **response_kw,
-        )
 
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -1104,6 +996,72 @@ def _redirect_headers(headers: typing.Any, retries: Retry, pool: HTTPConnectionP
                 kept.pop(header, None)
         return kept
     return headers
+
+
+def _map_send_error(e: BaseException, conn: typing.Any, *, aborted: bool = False) -> Exception:
+    """The exception urllib3 raises for ``e``, met while connecting or
+    exchanging a request on ``conn``: TLS errors become SSLError, errors
+    before a proxy was reached ProxyError, and with ``aborted`` (a request
+    that broke off) other socket and http.client errors ProtocolError."""
+    new_e: Exception = SSLError(e) if isinstance(e, (BaseSSLError, CertificateError)) else e  # type: ignore[assignment]
+    if (
+        isinstance(new_e, (OSError, NewConnectionError, TimeoutError, SSLError, HTTPException))
+        and conn is not None
+        and conn.proxy
+        and not conn.has_connected_to_proxy
+    ):
+        return _wrap_proxy_error(new_e, conn.proxy.scheme)
+    if aborted and isinstance(new_e, (OSError, HTTPException)):
+        return ProtocolError("Connection aborted.", new_e)
+    return new_e
+
+
+def plan_redirect(
+    response: BaseHTTPResponse,
+    pool: HTTPConnectionPool,
+    method: str,
+    url: str,
+    location: str,
+    body: typing.Any,
+    body_pos: typing.Any,
+    chunked: bool,
+    headers: typing.Any,
+    retries: Retry,
+) -> tuple[str, typing.Any, typing.Any, bool, typing.Any, Retry] | None:
+    """The request that follows ``response``, a redirect to ``location``:
+    ``(method, body, body_pos, chunked, headers, retries)``, or None when the
+    caller gets ``response`` itself.  Shared by pools and by PoolManager.
+
+    RFC 9110 §15.4.4: a 303 turns the request into a GET without a body and
+    without the headers that framed or described it.  301/302 keep the
+    method and body, as urllib3 does (§15.4.2 allows either; requests
+    rewrites a POST itself before calling us), and so do 307/308; a
+    consumed iterator can't be repeated, so then the caller gets the
+    redirect.  Headers named in ``retries.remove_headers_on_redirect`` are
+    dropped when the redirect leaves ``pool``'s host.  The redirect counts
+    against ``retries``: when they run out, MaxRetryError with
+    ``raise_on_redirect``, else the redirect is returned.  The response's
+    body is drained, so its connection can be reused."""
+    if response.status == 303:
+        method = "GET"
+        body = None
+        body_pos = None
+        # Nothing left to frame (urllib3 2.8 drops it too).
+        chunked = False
+        headers = HTTPHeaderDict(headers)._prepare_for_method_change()
+    elif not body_is_replayable(body):
+        return None
+
+    headers = _redirect_headers(headers, retries, pool, location)
+    try:
+        retries = retries.increment(method, url, response=response, _pool=pool)
+    except MaxRetryError:
+        if retries.raise_on_redirect:
+            response.drain_conn()
+            raise
+        return None
+    response.drain_conn()
+    return method, body, body_pos, chunked, headers, retries
 
 
 class HTTPSConnectionPool(HTTPConnectionPool):

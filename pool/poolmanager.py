@@ -16,19 +16,19 @@ from types import TracebackType
 from urllib.parse import unquote, urljoin
 
 from ._base_connection import ProxyConfig
-from ._collections import HTTPHeaderDict, RecentlyUsedContainer
+from ._collections import RecentlyUsedContainer
 from ._request_methods import RequestMethods
 from .connectionpool import (
     _REDIRECT_STATUSES,
     HTTPConnectionPool,
     HTTPSConnectionPool,
-    _redirect_headers,
+    plan_redirect,
     port_by_scheme,
 )
-from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, ProxySchemeUnknown, URLSchemeUnknown
+from .exceptions import ClosedPoolError, LocationValueError, ProxySchemeUnknown, URLSchemeUnknown
 from .util.limits import Limits
 from .util.proxy import connection_requires_http_tunnel
-from .util.request import body_is_replayable, make_headers, set_file_position
+from .util.request import make_headers, set_file_position
 from .util.retry import Retry
 from .util.timeout import Timeout
 from .util.url import Url, parse_url
@@ -462,41 +462,36 @@ class PoolManager(RequestMethods):
         # Support relative URLs for redirecting.
         redirect_location = urljoin(url, redirect_location)
 
-        if response.status == 303:
-            # RFC 9110 §15.4.4: the follow-up is a GET, and the body (and the
-            # headers that described it) are dropped.
-            method = "GET"
-            kw["body"] = None
-            kw.pop("body_pos", None)
-            kw["chunked"] = False
-            kw["headers"] = HTTPHeaderDict(kw["headers"])._prepare_for_method_change()
-        elif not body_is_replayable(kw.get("body")):
-            # The redirect repeats the body, and a consumed iterator can't be
-            # repeated: the caller gets the redirect itself.
-            return response
-
         retries = kw.get("retries", response.retries)
         if not isinstance(retries, Retry):
             retries = Retry.from_int(retries, redirect=redirect)
 
-        kw["headers"] = _redirect_headers(kw["headers"], retries, conn, redirect_location)
-
-        try:
-            retries = retries.increment(method, url, response=response, _pool=conn)
-        except MaxRetryError:
-            if retries.raise_on_redirect:
-                response.drain_conn()
-                raise
+        plan = plan_redirect(
+            response,
+            conn,
+            method,
+            url,
+            redirect_location,
+            kw.get("body"),
+            body_pos,
+            kw.get("chunked", False),
+            kw["headers"],
+            retries,
+        )
+        if plan is None:
             return response
-
-        kw["retries"] = retries
+        method, body, body_pos, chunked, kw["headers"], kw["retries"] = plan
+        if "body" in kw or body is not None:
+            kw["body"] = body
+        if "chunked" in kw or chunked:
+            kw["chunked"] = chunked
         kw["redirect"] = redirect
-        if body_pos is not None and kw.get("body") is not None:
+        if body_pos is not None and body is not None:
             kw["body_pos"] = body_pos
+        else:
+            kw.pop("body_pos", None)
 
         log.info("Redirecting %s -> %s", url, redirect_location)
-
-        response.drain_conn()
         return self.urlopen(method, redirect_location, **kw)
 
 
