@@ -180,6 +180,18 @@ class HTTPHeaderDict(typing.MutableMapping[str, str]):
         if headers is not None:
             if isinstance(headers, HTTPHeaderDict):
                 self._copy_from(headers)
+            elif type(headers) is dict:
+                # The common case (request_encode_body wraps every caller's
+                # dict): extend()'s add() inlined.
+                container = self._container
+                for key, val in headers.items():
+                    if isinstance(key, bytes):
+                        key = key.decode("latin-1")
+                    vals = container.get(key.lower())
+                    if vals is None:
+                        container[key.lower()] = [key, val]
+                    else:
+                        vals.append(val)
             else:
                 self.extend(headers)
         if kwargs:

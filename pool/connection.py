@@ -657,7 +657,8 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         # (head, body chunks or None, chunked).
         if headers is None:
             headers = {}
-        keys, framing, chunks, chunked, declared = self._frame(method, body, headers, chunked)
+        items = _header_items(headers)
+        keys, framing, chunks, chunked, declared = self._frame(method, body, headers, chunked, items)
         pairs: list[typing.Any] = []
         if "host" not in keys:
             pairs.append(self._base_headers[0])
@@ -666,7 +667,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         pairs.extend(framing)
         if "user-agent" not in keys:
             pairs.append(self._base_headers[2])
-        for name, value in headers.items():
+        for name, value in items:
             # _frame() refused SKIP_HEADER on any other header already.
             if not (isinstance(value, str) and value == SKIP_HEADER):
                 pairs.append((name, value))
@@ -692,13 +693,14 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         body: typing.Any,
         headers: typing.Mapping[str, str],
         chunked: bool,
+        items: typing.Iterable[tuple[typing.Any, typing.Any]] | None = None,
     ) -> tuple[dict[str, typing.Any], list[tuple[str, str]], typing.Any, bool, int | None]:
         # Works out the framing (RFC 9112 §6.2/§6.3 from the sender's side):
         # returns (caller's header names by lower-case name, framing headers
         # to add, body chunks or None, chunked, and the declared
         # Content-Length a body of unknown length must be held to, or None).
         keys: dict[str, typing.Any] = {}
-        for name, value in headers.items():
+        for name, value in headers.items() if items is None else items:
             lname = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
             if isinstance(value, str) and value == SKIP_HEADER and lname not in SKIPPABLE_HEADERS:
                 _check_skippable(name)  # raises, before any framing check
@@ -951,6 +953,16 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         raise UnexpectedProtocolSwitch(
             "the server answered 101 Switching Protocols to a request that asked for no upgrade"
         )
+
+
+def _header_items(headers: typing.Mapping[str, typing.Any]) -> typing.Iterable[tuple[typing.Any, typing.Any]]:
+    # The (name, value) pairs of a request's headers, one per value, as
+    # headers.items() gives them; for pool's own HTTPHeaderDict (which
+    # request_encode_body hands every POST) read straight from its store,
+    # without the item view and generator, since they are walked twice.
+    if type(headers) is _HTTPHeaderDict:
+        return [(vals[0], v) for vals in headers._container.values() for v in vals[1:]]
+    return headers.items()
 
 
 def _check_skippable(name: str | bytes) -> None:
