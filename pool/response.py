@@ -1605,6 +1605,20 @@ class HTTPResponse(BaseHTTPResponse):
         if self.chunked and self.supports_chunked_reads():
             yield from self.read_chunked(amt, decode_content=decode_content)
             return
+        if amt is not None and amt > 0 and self._reader is not None:
+            # A body from the wire with no content coding: what read(amt)
+            # would do, without its checks per piece.  The Reader returns
+            # b"" only at the framed end of the body.
+            if not self._decoder_ready:
+                self._init_decoder()
+            if self._decoder is None and not len(self._decoded_buffer):
+                self._uncached_read_occurred = True
+                raw_read = self._raw_read
+                while True:
+                    data = raw_read(amt)
+                    if not data:
+                        return
+                    yield data
         while (
             not self._stream_done()
             or len(self._decoded_buffer) > 0
