@@ -961,7 +961,8 @@ def _header_items(headers: typing.Mapping[str, typing.Any]) -> typing.Iterable[t
     # request_encode_body hands every POST) read straight from its store,
     # without the item view and generator, since they are walked twice.
     if type(headers) is _HTTPHeaderDict:
-        return [(vals[0], v) for vals in headers._container.values() for v in vals[1:]]
+        store = typing.cast(_HTTPHeaderDict, headers)._container
+        return [(vals[0], v) for vals in store.values() for v in vals[1:]]
     return headers.items()
 
 
