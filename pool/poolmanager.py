@@ -25,13 +25,20 @@ from .connectionpool import (
     _redirect_headers,
     port_by_scheme,
 )
-from .exceptions import ClosedPoolError, LocationValueError, MaxRetryError, ProxySchemeUnknown, URLSchemeUnknown
+from .exceptions import (
+    ClosedPoolError,
+    LocationParseError,
+    LocationValueError,
+    MaxRetryError,
+    ProxySchemeUnknown,
+    URLSchemeUnknown,
+)
 from .util.limits import Limits
 from .util.proxy import connection_requires_http_tunnel
 from .util.request import body_is_replayable, make_headers, set_file_position
 from .util.retry import Retry
 from .util.timeout import Timeout
-from .util.url import Url, parse_url
+from .util.url import Url, _check_redirect_reference, parse_url
 
 if typing.TYPE_CHECKING:
     import ssl
@@ -459,7 +466,13 @@ class PoolManager(RequestMethods):
         if not redirect_location:
             return response
 
-        # Support relative URLs for redirecting.
+        # Support relative URLs for redirecting, but not those a browser
+        # would resolve to another host than urljoin() does.
+        try:
+            _check_redirect_reference(redirect_location)
+        except LocationParseError:
+            response.drain_conn()
+            raise
         redirect_location = urljoin(url, redirect_location)
 
         if response.status == 303:
