@@ -13,7 +13,7 @@ import logging
 import typing
 import warnings
 from types import TracebackType
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
 
 from ._base_connection import ProxyConfig
 from ._collections import HTTPHeaderDict, RecentlyUsedContainer
@@ -38,7 +38,7 @@ from .util.proxy import connection_requires_http_tunnel
 from .util.request import body_is_replayable, make_headers, set_file_position
 from .util.retry import Retry
 from .util.timeout import Timeout
-from .util.url import Url, _check_redirect_reference, parse_url
+from .util.url import Url, _resolve_redirect, parse_url
 
 if typing.TYPE_CHECKING:
     import ssl
@@ -469,11 +469,10 @@ class PoolManager(RequestMethods):
         # Support relative URLs for redirecting, but not those a browser
         # would resolve to another host than urljoin() does.
         try:
-            _check_redirect_reference(redirect_location)
+            redirect_location = _resolve_redirect(url, redirect_location)
         except LocationParseError:
             response.drain_conn()
             raise
-        redirect_location = urljoin(url, redirect_location)
 
         if response.status == 303:
             # RFC 9110 §15.4.4: the follow-up is a GET, and the body (and the

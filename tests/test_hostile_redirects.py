@@ -102,6 +102,19 @@ def test_location_read_differently_by_browsers_refused(impl, b_server, location)
     assert b_server.requests == [] and b_server.accepted == 0
 
 
+@pytest.mark.parametrize("location", ["http://[::1.2.3.999]/x", "http://[::1/x", "//[fe80::1%25]x/"])
+def test_location_urljoin_cannot_read_is_a_location_parse_error(impl, location):
+    # urljoin() raises a bare ValueError for these (urllib3 lets it escape);
+    # pool raises LocationParseError, which is a ValueError too.
+    from pool.exceptions import LocationParseError
+
+    with HostileServer(_redirect(location)) as a:
+        with PoolManager(timeout=3) as pm:
+            with pytest.raises(LocationParseError):
+                pm.request("GET", a.url("/start"))
+        assert len(a.requests) == 1
+
+
 def test_credentials_kept_on_same_host(impl):
     with HostileServer([_redirect("/next")(None), [response(b"A2")]]) as a:
         with PoolManager(timeout=3) as pm:

@@ -62,6 +62,7 @@ import functools
 import re
 import typing
 from urllib.parse import unquote as _unquote
+from urllib.parse import urljoin as _urljoin
 
 from ..exceptions import LocationParseError
 from .util import to_str
@@ -568,6 +569,19 @@ def _check_redirect_reference(location: str) -> None:
         raise LocationParseError(
             f"{location!r}: browsers read a host after {run!r}, RFC 3986 only after exactly '//'"
         )
+
+
+def _resolve_redirect(url: str, location: str) -> str:
+    """The URL a redirect from *url* to *location* goes to (RFC 3986
+    section 5.2 resolution, by :func:`urllib.parse.urljoin`), or
+    :class:`LocationParseError` for a location that a browser would resolve
+    to another host, or that ``urljoin()`` cannot read (a bad IPv6 literal
+    is a bare ``ValueError`` there)."""
+    _check_redirect_reference(location)
+    try:
+        return _urljoin(url, location)
+    except ValueError as e:
+        raise LocationParseError(location) from e
 
 
 _TAB_NEWLINE = {9: None, 10: None, 13: None}
