@@ -109,6 +109,8 @@ ROWS: list[tuple[str, str, Dest, Dest, Dest, str]] = [
     ("encoded-digits", "http://%31%32%37.0.0.2:{b}/", B, B, B, SAME),
     ("encoded-letter", "http://%65xample.com/", ("example.com", None), ("example.com", None), ("example.com", None), SAME),
     ("idna", "http://\u00e9.example/", ("xn--9ca.example", None), ("xn--9ca.example", None), ("xn--9ca.example", None), SAME),
+    ("idna-final-capital-sigma", "http://\u0391\u03a3.example/", REFUSED, ("xn--mxa8a.example", None), ("xn--mxa0b.example", None), DELIBERATE),
+    ("idna-capital-sigma-inside", "http://\u03a3\u0391.example/", ("xn--mxa9a.example", None), ("xn--mxa9a.example", None), ("xn--mxa9a.example", None), SAME),
     ("fullwidth-letters", "http://\uff21\uff22\uff23.example/", REFUSED, REFUSED, ("abc.example", None), SAME),
     ("fullwidth-digits", "http://\uff11\uff12\uff17.0.0.2:{b}/", REFUSED, REFUSED, B, SAME),
     ("ideographic-full-stop", "http://127\u30020.0.2:{b}/", REFUSED, REFUSED, B, SAME),

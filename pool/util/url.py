@@ -49,7 +49,9 @@ of picking one:
   the same: ``1.2.3.999``, ``1.2.3.4.5``, ``127.0.0.1.``, ``0x``, ``08``,
   ``foo.123`` are refused, ``0x7f.1`` and ``2130706433`` kept as they are;
 - an IPv6 literal whose embedded IPv4 has an octet above 255 or a leading
-  zero.
+  zero;
+- a label with a word-final capital sigma: :meth:`str.lower` makes it a
+  final sigma, browsers a plain one, and the two encode to different names.
 
 URLs on which both parsers agree get urllib3 2.8's result.  IPv6 zone ids
 (RFC 6874, ``[fe80::1%25eth0]``) are kept as urllib3 keeps them: WHATWG
@@ -355,12 +357,17 @@ def _idna_encode(label: str) -> bytes:
     if label.isascii():
         label = label.lower()
         return (_PERCENT_RE.sub(_upper, label) if "%" in label else label).encode("ascii")
+    lowered = label.lower()
+    if "\u03a3" in label and lowered != "".join([c.lower() for c in label]):
+        # str.lower() makes a word-final capital sigma a final sigma (U+03C2),
+        # UTS 46 (browsers) a plain sigma: two names, two hosts.
+        raise LocationParseError(f"Name '{label}' lower-cases to different names in browsers and here")
     try:
         if _idna is not None:
-            encoded: bytes = _idna.encode(label.lower(), strict=True, std3_rules=True)
+            encoded: bytes = _idna.encode(lowered, strict=True, std3_rules=True)
         else:
             # Without the idna package, the standard library's IDNA 2003 codec.
-            encoded = label.lower().encode("idna")
+            encoded = lowered.encode("idna")
     except (UnicodeError, ValueError) as e:
         raise LocationParseError(f"Name '{label}' is not a valid IDNA label") from e
     if not _IDNA_LABEL_RE.match(encoded.decode("ascii")):

@@ -192,7 +192,7 @@ HOSTS = [
     "[::1]x", "[::1", "a.com\\b.com", "xn--9ca.com", "xn--a.com", "a_b.com", "a~b.com", "a<b.com", "a|b", "a^b",
     'a"b', "a{b}", "a`b", "a*b", "ex\tample.com", "ex\nample.com", "", "a..b", ".a", "a.com.", "%31%32%37.0.0.1",
     "\uff11\uff12\uff17.0.0.1", "a\u3002b", "a\uff0eb", "a\uff0fb", "a\uff20b", "\u0430pple.com", "faß.de",
-    "a\u200db.com", "localhost",
+    "a\u200db.com", "localhost", "\u0391\u03a3.com", "\u03a3\u03a3", "x\u03a3", "\u0130.com", "\u1e9e.de",
 ]
 PORTS = ["", ":", ":80", ":8080", ":0080", ":443", ":65535", ":65536", ":8\t0", ":x", ":0", ":+1", ": 80"]
 TAILS = ["", "/", "/p", "\\p", "?q", "#f", "\\@b.com/", "#@b.com", "?@b.com", "/@b.com", "@b.com", ":80@b.com/", "\t"]
