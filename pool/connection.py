@@ -99,8 +99,10 @@ _HEAD_CACHE_MAX = 32
 _COALESCE_LIMIT = 65536
 
 # Host names never contain these; refusing them here keeps a crafted host from
-# reaching getaddrinfo() or the Host header.
-_BAD_HOST_CHARS = frozenset(chr(c) for c in range(0x21)) | {"\x7f", "/", "?", "#", "@"}
+# reaching getaddrinfo() or the Host header.  A backslash too: browsers (and
+# proxies that parse URLs as they do) end the authority there, so a Host or
+# absolute-form target holding one names another host to them.
+_BAD_HOST_CHARS = frozenset(chr(c) for c in range(0x21)) | {"\x7f", "/", "?", "#", "@", "\\"}
 
 
 def _get_default_user_agent() -> str:

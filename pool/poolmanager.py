@@ -13,7 +13,7 @@ import logging
 import typing
 import warnings
 from types import TracebackType
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
 
 from ._base_connection import ProxyConfig
 from ._collections import RecentlyUsedContainer
@@ -25,13 +25,19 @@ from .connectionpool import (
     plan_redirect,
     port_by_scheme,
 )
-from .exceptions import ClosedPoolError, LocationValueError, ProxySchemeUnknown, URLSchemeUnknown
+from .exceptions import (
+    ClosedPoolError,
+    LocationParseError,
+    LocationValueError,
+    ProxySchemeUnknown,
+    URLSchemeUnknown,
+)
 from .util.limits import Limits
 from .util.proxy import connection_requires_http_tunnel
 from .util.request import make_headers, set_file_position
 from .util.retry import Retry
 from .util.timeout import Timeout
-from .util.url import Url, parse_url
+from .util.url import Url, _resolve_redirect, parse_url
 
 if typing.TYPE_CHECKING:
     import ssl
@@ -459,8 +465,13 @@ class PoolManager(RequestMethods):
         if not redirect_location:
             return response
 
-        # Support relative URLs for redirecting.
-        redirect_location = urljoin(url, redirect_location)
+        # Support relative URLs for redirecting, but not those a browser
+        # would resolve to another host than urljoin() does.
+        try:
+            redirect_location = _resolve_redirect(url, redirect_location)
+        except LocationParseError:
+            response.drain_conn()
+            raise
 
         retries = kw.get("retries", response.retries)
         if not isinstance(retries, Retry):

@@ -207,7 +207,7 @@ def test_declared_length_of_streamed_body_is_enforced(server):
     conn.close()
 
 
-@pytest.mark.parametrize("host", ["bad host", "a\r\nb", "a\x00b", "", "a/b"])
+@pytest.mark.parametrize("host", ["bad host", "a\r\nb", "a\x00b", "", "a/b", "a\\b"])
 def test_bad_host_refused(host):
     with pytest.raises(LocationValueError):
         HTTPConnection(host, 80)

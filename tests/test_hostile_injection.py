@@ -154,7 +154,9 @@ def test_url_host_control_bytes_refused(impl, srv, host):
     _nothing_sent(srv)
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1\r\nX: 1", "127.0.0.1/x", "a@127.0.0.1", "127.0.0.1\x00"], ids=repr)
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1\r\nX: 1", "127.0.0.1/x", "a@127.0.0.1", "127.0.0.1\x00", "127.0.0.1\\@127.0.0.2"], ids=repr
+)
 def test_pool_host_control_bytes_refused(impl, srv, host):
     with pytest.raises(LocationValueError):
         HTTPConnectionPool(host, srv.port, retries=False).request("GET", "/")

@@ -50,9 +50,9 @@ def _follow(location: str, b: HostileServer, status: str = "302 Found", method: 
         "HTTP://127.0.0.2:BPORT/b",
         "http://127.0.0.1:1@127.0.0.2:BPORT/b",
         "http://user:pw@127.0.0.2:BPORT/b",
-        "http://127.0.0.2:BPORT\\@127.0.0.1/b",
+        "http://127.0.0.2:BPORT/\\@127.0.0.1/b",
     ],
-    ids=["absolute", "scheme-relative", "upper-scheme", "userinfo-looks-like-host", "userinfo", "backslash"],
+    ids=["absolute", "scheme-relative", "upper-scheme", "userinfo-looks-like-host", "userinfo", "backslash-in-path"],
 )
 def test_credentials_stripped_across_hosts(impl, b_server, location):
     r, a = _follow(location, b_server)
@@ -65,6 +65,54 @@ def test_credentials_stripped_across_hosts(impl, b_server, location):
         assert req.header(name) is None
     assert req.header("X-Other") == "kept"
     assert req.header("Host") == f"127.0.0.2:{b_server.port}"
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://127.0.0.2:BPORT\\@127.0.0.1/b",
+        "http://127.0.0.1@127.0.0.1@127.0.0.2:BPORT/b",
+        "/\\127.0.0.2:BPORT/b",
+        "\\\\127.0.0.2:BPORT/b",
+        "\\/127.0.0.2:BPORT/b",
+        "///127.0.0.2:BPORT/b",
+        "/\t\\127.0.0.2:BPORT/b",
+        "http:\\\\127.0.0.2:BPORT/b",
+        "http:///127.0.0.2:BPORT/b",
+        "https:127.0.0.2:BPORT/b",
+        "http://127%2e0.0.2:BPORT/b",
+    ],
+    ids=[
+        "backslash-in-authority", "two-at-signs", "slash-backslash", "backslashes", "backslash-slash",
+        "three-slashes", "tab-inside", "scheme-backslashes", "scheme-three-slashes", "other-scheme-no-slashes",
+        "encoded-dot",
+    ],
+)
+def test_location_read_differently_by_browsers_refused(impl, b_server, location):
+    # A browser resolves each of these to 127.0.0.2; urllib3 goes to 127.0.0.1
+    # (the redirecting server, or the host before a backslash) or to
+    # 127.0.0.2 by another reading.  pool follows none of them.
+    from pool.exceptions import LocationParseError
+
+    with HostileServer(_redirect(location.replace("BPORT", str(b_server.port)))) as a:
+        with PoolManager(timeout=3) as pm:
+            with pytest.raises(LocationParseError):
+                pm.request("GET", a.url("/start"), headers=SECRETS)
+        assert len(a.requests) == 1
+    assert b_server.requests == [] and b_server.accepted == 0
+
+
+@pytest.mark.parametrize("location", ["http://[::1.2.3.999]/x", "http://[::1/x", "//[fe80::1%25]x/"])
+def test_location_urljoin_cannot_read_is_a_location_parse_error(impl, location):
+    # urljoin() raises a bare ValueError for these (urllib3 lets it escape);
+    # pool raises LocationParseError, which is a ValueError too.
+    from pool.exceptions import LocationParseError
+
+    with HostileServer(_redirect(location)) as a:
+        with PoolManager(timeout=3) as pm:
+            with pytest.raises(LocationParseError):
+                pm.request("GET", a.url("/start"))
+        assert len(a.requests) == 1
 
 
 def test_credentials_kept_on_same_host(impl):

@@ -3,9 +3,11 @@
 Generic URI syntax per RFC 3986 (§3 components, §3.2.2 hosts, §5.2.4
 dot-segment removal, §2.1 percent-encoding), IPv6 zone identifiers per
 RFC 6874, internationalised host names per IDNA (RFC 5891).  Results match
-urllib3 2.x's ``urllib3.util.url.parse_url``, with one stricter rule: for
+urllib3 2.x's ``urllib3.util.url.parse_url``, with stricter rules: for
 http, https and scheme-less URLs a host holding whitespace or a control
-character is refused (urllib3 keeps it and lets it reach the Host header).
+character is refused (urllib3 keeps it and lets it reach the Host header),
+and so is every URL whose host an RFC 3986 parser and a WHATWG (browser)
+parser would read differently -- see "Authority confusion" below.
 
 For http(s) and scheme-less URLs the parser also normalises: scheme and host
 lower-cased, non-ASCII hosts IDNA-encoded, dot segments removed from the path,
@@ -15,6 +17,45 @@ line).  Other schemes are split into components without normalisation.
 
 :func:`parse_url` runs on every request, so results for str input are cached
 (a bounded LRU; :class:`Url` is an immutable tuple, so sharing is safe).
+
+Authority confusion
+-------------------
+An allow-list that checks a URL with one parser and a client that connects
+with another go wrong exactly where the two disagree about the host (the
+SSRF allow-list bypass).  The WHATWG URL Standard, which browsers and many
+checkers implement, reads http(s) URLs differently from RFC 3986 (and from
+:func:`urllib.parse.urlsplit`) in a few known places.  Where the readings
+could differ, pool refuses the URL with :class:`LocationParseError` instead
+of picking one:
+
+- a backslash anywhere in the authority (WHATWG ends the authority there,
+  RFC 3986 does not): ``http://a.com\\@b.com/`` is a.com to a browser and
+  b.com to ``urlsplit``;
+- a tab, CR or LF before the host or in it (WHATWG deletes them first, so
+  ``http:/``, a tab, ``/h`` has host h); in the userinfo, path, query and fragment
+  they are percent-encoded as urllib3 does, which changes no host;
+- more than one ``@`` in the authority (parsers split userinfo at the first
+  or the last one);
+- for http and https, anything but exactly ``//`` between the scheme and a
+  host (``http:\\\\h``, ``http:/h``, ``http:///h``, ``http:h``: WHATWG
+  finds host h in each, RFC 3986 none);
+- a percent-escape in a host other than one of an ASCII letter, digit,
+  ``-``, ``_`` or ``~`` (those are decoded, as urllib3 and WHATWG both do):
+  ``%2e`` changes the labels, ``%2f``, ``%40``, ``%3a`` become delimiters to
+  a decoding parser, and a non-ASCII byte is IDNA-encoded by WHATWG but sent
+  as it is by urllib3;
+- a host whose last label is a number (WHATWG then reads the whole host as
+  IPv4) unless it is an IPv4 address both WHATWG and ``inet_aton()`` read
+  the same: ``1.2.3.999``, ``1.2.3.4.5``, ``127.0.0.1.``, ``0x``, ``08``,
+  ``foo.123`` are refused, ``0x7f.1`` and ``2130706433`` kept as they are;
+- an IPv6 literal whose embedded IPv4 has an octet above 255 or a leading
+  zero;
+- a label with a word-final capital sigma: :meth:`str.lower` makes it a
+  final sigma, browsers a plain one, and the two encode to different names.
+
+URLs on which both parsers agree get urllib3 2.8's result.  IPv6 zone ids
+(RFC 6874, ``[fe80::1%25eth0]``) are kept as urllib3 keeps them: WHATWG
+refuses them, but no parser reads another host out of them.
 """
 
 from __future__ import annotations
@@ -23,6 +64,7 @@ import functools
 import re
 import typing
 from urllib.parse import unquote as _unquote
+from urllib.parse import urljoin as _urljoin
 
 from ..exceptions import LocationParseError
 from .util import to_str
@@ -111,6 +153,27 @@ _REG_NAME_RE = re.compile(r"(?:[^\[\]%:/?#]|%[0-9A-Fa-f]{2})*\Z")
 _BAD_HOST_CHAR_RE = re.compile(r"[\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 _TARGET_RE = re.compile(r"(/[^?#]*)(?:\?([^#]*))?(?:#.*)?\Z", re.DOTALL)
+
+# Authority confusion (see the module docstring).  WHATWG's "special"
+# schemes among those pool connects to: for them it finds a host after any
+# run of '/' and '\' following "scheme:", even an empty one.
+_SPECIAL_SCHEMES = ("http", "https")
+# That run, with the tabs and newlines WHATWG deletes before parsing.
+_LEADING_SLASHES_RE = re.compile(r"[/\\\t\n\r]*")
+# The authority as RFC 3986 and urlsplit() delimit it: it ends at '/', '?'
+# or '#' only, so it holds all of what WHATWG (and pool) read as the
+# authority, which also ends at '\'.
+_RFC_AUTHORITY_RE = re.compile(r"//([^/?#]*)")
+# A host percent-escape stays decodable only for these (urllib3 and WHATWG
+# then agree on the name); '.' is left out: decoded, it changes the labels.
+_HOST_DECODABLE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-~")
+# A label that IDNA made out of a non-ASCII one must be an LDH label (or
+# hold '_' or '~', which UTS 46 keeps too): the standard library's IDNA 2003
+# codec, used without the idna package, maps e.g. U+FF0F to '/'.
+_IDNA_LABEL_RE = re.compile(r"[a-z0-9_~-]+\Z")
+# The dotted-quad tail of an IPv6 literal, as WHATWG and inet_pton() read
+# it: 0-255, no leading zero.
+_IPV6_DOTTED_RE = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z")
 
 # IDNA 2008 (UTS #46-free, strict), as urllib3 uses it when installed.  Typed
 # as Any so the module type-checks the same with or without idna around.
@@ -294,14 +357,22 @@ def _idna_encode(label: str) -> bytes:
     if label.isascii():
         label = label.lower()
         return (_PERCENT_RE.sub(_upper, label) if "%" in label else label).encode("ascii")
+    lowered = label.lower()
+    if "\u03a3" in label and lowered != "".join([c.lower() for c in label]):
+        # str.lower() makes a word-final capital sigma a final sigma (U+03C2),
+        # UTS 46 (browsers) a plain sigma: two names, two hosts.
+        raise LocationParseError(f"Name '{label}' lower-cases to different names in browsers and here")
     try:
         if _idna is not None:
-            encoded: bytes = _idna.encode(label.lower(), strict=True, std3_rules=True)
-            return encoded
-        # Without the idna package, the standard library's IDNA 2003 codec.
-        return label.lower().encode("idna")
+            encoded: bytes = _idna.encode(lowered, strict=True, std3_rules=True)
+        else:
+            # Without the idna package, the standard library's IDNA 2003 codec.
+            encoded = lowered.encode("idna")
     except (UnicodeError, ValueError) as e:
         raise LocationParseError(f"Name '{label}' is not a valid IDNA label") from e
+    if not _IDNA_LABEL_RE.match(encoded.decode("ascii")):
+        raise LocationParseError(f"Name '{label}' is not a valid IDNA label")
+    return encoded
 
 
 def _normalize_host(host: str | None, scheme: str | None) -> str | None:
@@ -322,6 +393,8 @@ def _normalize_host(host: str | None, scheme: str | None) -> str | None:
         if m is None:  # pragma: no cover - guarded by _split_authority
             raise LocationParseError(host)
         address, zone = m.groups()
+        if "." in address and not _IPV6_DOTTED_RE.match(address, address.rindex(":") + 1):
+            raise LocationParseError(f"Host {host!r} has an IPv4 part that is not a dotted quad")
         if not zone:
             return host.lower()
         if zone.startswith("%25") and zone != "%25":
@@ -331,16 +404,65 @@ def _normalize_host(host: str | None, scheme: str | None) -> str | None:
         _PERCENT_RE.sub(functools.partial(_host_octet, host=host, keep_unreserved=False), zone)
         return f"[{address.lower()}%{_encode_invalid_chars(zone, _UNRESERVED)}]"
     if _IPV4_RE.match(host):
+        _check_ipv4(host, host)
         return host
+    source = host
     if "%" in host:
         # RFC 3986 section 6.2.2.2: escapes of unreserved characters are
-        # decoded, the others kept with upper-case hex (lowered with the
-        # rest of the name below, then raised again).
+        # decoded (but for '.'); any other escape is refused.
         host = _HOST_PERCENT_RE.sub(functools.partial(_host_octet, host=host, keep_unreserved=True), host)
     if host.isascii():
         host = host.lower()
-        return _PERCENT_RE.sub(_upper, host) if "%" in host else host
-    return b".".join([_idna_encode(label) for label in host.split(".")]).decode("ascii")
+    else:
+        host = b".".join([_idna_encode(label) for label in host.split(".")]).decode("ascii")
+    _check_ipv4(host, source)
+    return host
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One part of an IPv4 host as the URL Standard reads it: decimal,
+    "0x" hex (an empty one is 0) or leading-zero octal; None if not one."""
+    base = 10
+    if part[:2] in ("0x", "0X"):
+        part, base = part[2:], 16
+        if not part:
+            return 0
+    elif len(part) > 1 and part[0] == "0":
+        part, base = part[1:], 8
+    if not part or not part.isascii() or not part.isalnum():
+        return None
+    try:
+        return int(part, base)
+    except ValueError:
+        return None
+
+
+def _check_ipv4(host: str, source: str) -> None:
+    """Refuse *host* (normalised from *source*) if its last label is a
+    number but the whole is not an IPv4 address that the URL Standard and
+    ``inet_aton()`` both read, and read the same.
+
+    WHATWG reads any host ending in a number as IPv4, and fails it when it
+    is not one; a resolver reads "1.2.3.999" or "127.0.0.1." as a name to
+    look up, and ``inet_aton()`` fails "0x" and a trailing dot, which WHATWG
+    takes.  The forms accepted (dotted quads, and 1 to 4 decimal, hex or
+    octal parts within range) are read alike by both.
+    """
+    if ":" in host:  # a bare IPv6 literal given to a pool
+        return
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    last = parts[-1]
+    if not (last.isascii() and last.isdigit()) and _ipv4_number(last) is None:
+        return  # a name
+    if _IPV4_RE.match(host) and len(parts) <= 4:
+        numbers = [_ipv4_number(p) for p in parts]
+        if None not in numbers:
+            *head, tail = typing.cast("list[int]", numbers)
+            if all(n <= 255 for n in head) and tail < 256 ** (5 - len(parts)):
+                return
+    raise LocationParseError(f"Host {source!r} ends in a number but is not an IPv4 address")
 
 
 _HOST_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}|%")
@@ -352,17 +474,20 @@ def _upper(m: re.Match[str]) -> str:
 
 def _host_octet(m: re.Match[str], host: str, keep_unreserved: bool) -> str:
     """One escape in a host or zone id: a control character or a lone '%'
-    is refused; an unreserved character is decoded when ``keep_unreserved``;
-    any other escape stays, in upper case."""
+    is refused.  In a host (``keep_unreserved``) an ASCII letter, digit,
+    '-', '_' or '~' is decoded and any other escape refused (see the module
+    docstring); in a zone id the escape stays, in upper case."""
     escape = m.group(0)
     if escape == "%":
         raise LocationParseError(f"{host!r} is not a valid host")
     octet = chr(int(escape[1:], 16))
     if octet < "\x20" or octet == "\x7f":
         raise LocationParseError(f"Host {host!r} contains invalid percent-encoded control character {escape!r}")
-    if keep_unreserved and octet in _UNRESERVED:
+    if not keep_unreserved:
+        return escape.upper()
+    if octet in _HOST_DECODABLE:
         return octet
-    return escape.upper()
+    raise LocationParseError(f"Host {host!r} contains percent-encoded {escape!r}, which parsers decode differently")
 
 
 def _split_authority(authority: str, normalize: bool) -> tuple[str | None, str | None, int | None]:
@@ -412,12 +537,73 @@ def _encode_target(target: str) -> str:
     return encoded  # type: ignore[return-value]
 
 
+def _check_authority(url: str, scheme: str | None, rest: int) -> None:
+    """Refuse *url* where RFC 3986 and WHATWG would read different
+    authorities out of it (see the module docstring); ``url[rest:]`` follows
+    ``scheme:``, or is all of a scheme-less URL (with "//" put in front)."""
+    if scheme in _SPECIAL_SCHEMES:
+        end = _LEADING_SLASHES_RE.match(url, rest).end()  # type: ignore[union-attr]
+        if url[rest:end] != "//" and end < len(url) and url[end] not in "?#":
+            raise LocationParseError(
+                f"{url!r}: browsers read a host after {url[rest:end]!r}, RFC 3986 only after exactly '//'"
+            )
+    m = _RFC_AUTHORITY_RE.match(url, rest)
+    if m is None:
+        return
+    authority = m.group(1)
+    if "\\" in authority:
+        raise LocationParseError(f"Authority {authority!r} contains a backslash, which parsers read differently")
+    if authority.count("@") > 1:
+        raise LocationParseError(f"Authority {authority!r} contains more than one '@'")
+
+
+def _check_redirect_reference(location: str) -> None:
+    """Refuse a redirect's *location* when, resolved against the URL that
+    answered with it, it would name another host for WHATWG than for RFC 3986
+    (:func:`urllib.parse.urljoin`).
+
+    After the optional scheme, WHATWG reads an authority after any run of
+    two or more slashes and backslashes, RFC 3986 only after exactly "//":
+    ``/\\evil``, ``\\\\evil``, ``///evil`` and ``http:\\\\evil`` are host
+    "evil" to a browser and a path on the same host to urljoin().  Both
+    first delete tabs and newlines, and leading control characters and
+    spaces; so does this check.  Absolute locations are then checked by
+    :func:`parse_url` itself.
+    """
+    cleaned = location.translate(_TAB_NEWLINE).lstrip(_C0_OR_SPACE)
+    run = _REFERENCE_SLASHES_RE.match(cleaned).group(1)  # type: ignore[union-attr]
+    if len(run) >= 2 and run != "//":
+        raise LocationParseError(
+            f"{location!r}: browsers read a host after {run!r}, RFC 3986 only after exactly '//'"
+        )
+
+
+def _resolve_redirect(url: str, location: str) -> str:
+    """The URL a redirect from *url* to *location* goes to (RFC 3986
+    section 5.2 resolution, by :func:`urllib.parse.urljoin`), or
+    :class:`LocationParseError` for a location that a browser would resolve
+    to another host, or that ``urljoin()`` cannot read (a bad IPv6 literal
+    is a bare ``ValueError`` there)."""
+    _check_redirect_reference(location)
+    try:
+        return _urljoin(url, location)
+    except ValueError as e:
+        raise LocationParseError(location) from e
+
+
+_TAB_NEWLINE = {9: None, 10: None, 13: None}
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+_REFERENCE_SLASHES_RE = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*:)?([/\\]*)")
+
+
 def _parse_url(url: str) -> Url:
     source_url = url
     if not _HAS_SCHEME_RE.match(url):
         url = "//" + url
     try:
-        scheme, authority, path, query, fragment = _SPLIT_RE.match(url).groups()  # type: ignore[union-attr]
+        match = _SPLIT_RE.match(url)
+        scheme, authority, path, query, fragment = match.groups()  # type: ignore[union-attr]
+        _check_authority(url, scheme and scheme.lower(), match.end(1) + 1 if scheme else 0)  # type: ignore[union-attr]
         if scheme:
             scheme = scheme.lower()
         normalize = scheme in _NORMALIZABLE_SCHEMES
