@@ -7,7 +7,8 @@ It exports the same names, with the same behaviour, as the pure-Python twin
 ``pool._wire_py`` (the contract is docs/wire.md).  The byte work is done by the
 sans-IO C in pool_http.c; this module owns the buffers, makes the Python
 objects once per response, and is the one place where C status codes become
-``pool.exceptions`` classes (``_wire_error``).
+``pool.exceptions`` classes (``_wire_error`` for responses; the request
+serializer maps its own few, as its messages name the refused objects).
 """
 
 cimport cython

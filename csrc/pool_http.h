@@ -52,9 +52,10 @@ extern "C" {
 
 /* ------------------------------------------------------------- result codes
  * 0 is "need more data"; a positive value is success; negative values are
- * errors.  The Cython layer maps each error code to one class of
- * pool.exceptions in exactly one function; the Python twin uses the same
- * numbers. */
+ * errors.  The Cython layer maps each response-side error code to one class
+ * of pool.exceptions in exactly one function, and the Python twin uses the
+ * same numbers; the request-side codes (-40 and below) are mapped where the
+ * serializer refuses, since its messages name the refused objects. */
 enum pool_status {
     POOL_NEED_MORE = 0,
     /* head */
