@@ -278,7 +278,7 @@ void pool_writer_init(pool_writer *w, char *buf, size_t cap);
  * pool_put_request_line:  method SP target SP "HTTP/1.1" CRLF; the method is
  *                         checked before the target.
  * pool_put_field:         name ":" SP value CRLF; the name before the value.
- * pool_put_head_end:      the CRLF of the blank line (never refused). */
+ * pool_put_head_end:      the CRLF of the blank line (no check to fail). */
 #define POOL_NEED_ROOM 1
 int pool_put_request_line(pool_writer *w, const char *method, size_t method_len,
                           const char *target, size_t target_len);
