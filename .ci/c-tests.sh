@@ -43,7 +43,7 @@ if ! command -v clang >/dev/null 2>&1 \
 fi
 
 total=0
-for target in head chunked; do
+for target in head chunked request; do
     bin="$work/fuzz_$target"
     clang -std=c99 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer "${SAN[@]}" -Icsrc \
         "tests/fuzz/fuzz_$target.c" csrc/pool_http.c -o "$bin"

@@ -1,6 +1,7 @@
 """Micro-benchmarks of the wire layer: response-head parsing and chunked
 decoding (RFC 9112 sections 4, 5 and 7.1), for the compiled core, its Python
-twin, and peer parsers (http.client, h11).
+twin, and peer parsers (http.client, h11); and request-head serialization
+(RFC 9112 sections 3 and 5) for the compiled core and its twin.
 
 One group per scenario, the implementation as a parameter:
 
@@ -12,6 +13,9 @@ is a test that the compared parsers agree on the same bytes.
 """
 
 from __future__ import annotations
+
+import importlib
+import os
 
 import pytest
 
@@ -107,3 +111,42 @@ def test_chunked_1m_100(benchmark, wire_impl):
 @pytest.mark.benchmark(group="chunked: 8 MiB in 32 KiB chunks")
 def test_chunked_8m_32k(benchmark, wire_impl):
     _bench_chunked(benchmark, wire_impl, _BODY_8M)
+
+
+# A request head as pool sends it: the request line and the fields a
+# PoolManager adds, a bearer token included; and a long one with a query
+# string of a few hundred bytes and twenty fields.
+_REQUEST_8 = ("GET", "/api/v1/items?page=2&sort=desc", {
+    "Host": "api.example.com",
+    "User-Agent": "python-pool/2.8",
+    "Accept-Encoding": "gzip, deflate, br",
+    "Accept": "*/*",
+    "Connection": "keep-alive",
+    "Authorization": "Bearer " + "a" * 40,
+    "Cookie": "session=8f14e45fceea167a5a36dedd4bea2543; theme=dark",
+    "X-Request-Id": "7d0b2c1e-3f4a-4b5c-9d8e-0f1a2b3c4d5e",
+})
+_REQUEST_LONG = ("POST", "/search?" + "q=abc&" * 50, [("X-H-%d" % i, "value-%d-" % i + "v" * 30) for i in range(18)]
+                 + [(b"Content-Length", 12345), ("Content-Type", b"application/json")])
+
+
+@pytest.fixture(params=["c", "py"])
+def serialize_request(request):
+    """serialize_request of the compiled core (c) or of its twin (py)."""
+    if request.param == "c":
+        if os.environ.get("POOL_NO_EXTENSIONS"):
+            pytest.skip("POOL_NO_EXTENSIONS is set: the compiled core is not under test")
+        return importlib.import_module("pool._wire_c").serialize_request
+    return importlib.import_module("pool._wire_py").serialize_request
+
+
+@pytest.mark.benchmark(group="request head: 8 fields")
+def test_serialize_request_8(benchmark, serialize_request):
+    out = benchmark(serialize_request, *_REQUEST_8)
+    assert out.startswith(b"GET /api/v1/items?page=2&sort=desc HTTP/1.1\r\nHost: ") and out.count(b"\r\n") == 10
+
+
+@pytest.mark.benchmark(group="request head: 300-byte target, 20 fields")
+def test_serialize_request_long(benchmark, serialize_request):
+    out = benchmark(serialize_request, *_REQUEST_LONG)
+    assert out.startswith(b"POST /search?q=abc&") and out.count(b"\r\n") == 22

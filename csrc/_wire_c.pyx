@@ -7,7 +7,8 @@ It exports the same names, with the same behaviour, as the pure-Python twin
 ``pool._wire_py`` (the contract is docs/wire.md).  The byte work is done by the
 sans-IO C in pool_http.c; this module owns the buffers, makes the Python
 objects once per response, and is the one place where C status codes become
-``pool.exceptions`` classes (``_wire_error``).
+``pool.exceptions`` classes (``_wire_error`` for responses; the request
+serializer maps its own few, as its messages name the refused objects).
 """
 
 cimport cython
@@ -716,59 +717,44 @@ cdef class ChunkedDecoder:
 
 # ------------------------------------------------------- request serializer
 
-# Byte classes, one lookup per byte: tchar (RFC 9110 section 5.6.2); a byte
-# allowed in a request target (visible ASCII, no SP); a byte allowed in a
-# field value (HTAB, SP, visible ASCII, obs-text; no CTL, no DEL).
-cdef unsigned char _TCHAR[256]
-cdef unsigned char _TARGET[256]
-cdef unsigned char _VALUE[256]
-
-
-cdef void _init_tables() noexcept:
-    cdef int c
-    for c in range(256):
-        _TCHAR[c] = 0
-        _TARGET[c] = 1 if 0x21 <= c <= 0x7E else 0
-        _VALUE[c] = 1 if (c == 0x09 or 0x20 <= c <= 0x7E or c >= 0x80) else 0
-    for c in range(ord("0"), ord("9") + 1):
-        _TCHAR[c] = 1
-    for c in range(ord("a"), ord("z") + 1):
-        _TCHAR[c] = 1
-        _TCHAR[c - 32] = 1
-    for c in b"!#$%&'*+-.^_`|~":
-        _TCHAR[c] = 1
-
-
-_init_tables()
-
+# The character rules and the writing are pool_http.c's: pool_put_* check
+# each piece against the byte-class table the response parser uses, then
+# append it whole or not at all.  Here the pieces come out of Python objects,
+# and the buffer starts on the stack and moves to the heap when a head
+# outgrows it.
 
 cdef struct _Out:
-    char *p
-    size_t len
-    size_t cap
+    pool_writer w
     bint heap
 
 
-cdef int _out_put(_Out *o, const char *s, size_t n) except -1:
-    cdef size_t cap
+cdef int _grow(_Out *o) except -1:
+    """Make the buffer hold at least o.w.need bytes (at least twice what it
+    held), keeping the o.w.len already written."""
+    cdef size_t cap = o.w.need
     cdef char *nb
-    if o.len + n > o.cap:
-        cap = o.cap * 2
-        if cap < o.len + n:
-            cap = o.len + n
-        if o.heap:
-            nb = <char *>realloc(o.p, cap)
-        else:
-            nb = <char *>malloc(cap)
-            if nb != NULL:
-                memcpy(nb, o.p, o.len)
-        if nb == NULL:
-            raise MemoryError()
-        o.p = nb
-        o.cap = cap
-        o.heap = True
-    memcpy(o.p + o.len, s, n)
-    o.len += n
+    if o.w.cap <= <size_t>PY_SSIZE_T_MAX and o.w.cap * 2 > cap:
+        cap = o.w.cap * 2
+    if o.heap:
+        nb = <char *>realloc(o.w.buf, cap)
+    else:
+        nb = <char *>malloc(cap)
+        if nb != NULL:
+            memcpy(nb, o.w.buf, o.w.len)
+    if nb == NULL:
+        raise MemoryError()
+    o.w.buf = nb
+    o.w.cap = cap
+    o.heap = True
+    return 0
+
+
+cdef inline int _reserve(_Out *o, size_t n) except -1:
+    """Room for n more bytes before a pool_put_* call, so that the call
+    checks its input once (POOL_NEED_ROOM would mean a second check)."""
+    if n > o.w.cap - o.w.len:
+        o.w.need = o.w.len + n
+        _grow(o)
     return 0
 
 
@@ -788,39 +774,42 @@ cdef inline int _as_latin1(object s, const char **p, size_t *n) noexcept:
     return 2
 
 
-cdef inline Py_ssize_t _first_bad(const char *p, size_t n, const unsigned char *table) noexcept:
-    """Index of the first byte of p[0:n] the table refuses, or -1."""
-    cdef size_t i
-    for i in range(n):
-        if not table[<unsigned char>p[i]]:
-            return <Py_ssize_t>i
-    return -1
-
-
 cdef int _put_field(_Out *o, object name, object value) except -1:
+    # Refusals come in this order: the name's type, the name, the value's
+    # type, the value.
     cdef const char *np = NULL
     cdef const char *vp = NULL
     cdef size_t nn = 0, vn = 0
-    cdef int k
+    cdef int k, r
     k = _as_latin1(name, &np, &nn)
     if k == 2:
         raise TypeError(f"header name must be str or bytes, not {type(name).__name__}")
     if k == 1:
         raise InvalidRequestHeader(f"invalid header name: {name!r}")
-    if nn == 0 or _first_bad(np, nn, _TCHAR) >= 0:
-        raise InvalidRequestHeader(f"invalid header name: {name!r}")
     if not (PyUnicode_Check(value) or isinstance(value, bytes)):
+        if pool_check_field_name(np, nn) != 0:
+            raise InvalidRequestHeader(f"invalid header name: {name!r}")
         if isinstance(value, int):
             value = str(value)
         else:
             raise TypeError(f"header value must be str, bytes or int, not {type(value).__name__}")
-    if _as_latin1(value, &vp, &vn) or _first_bad(vp, vn, _VALUE) >= 0:
+    if _as_latin1(value, &vp, &vn) != 0:
+        r = pool_check_field_name(np, nn)
+        if r == 0:
+            r = POOL_E_BAD_FIELD_VALUE
+    else:
+        _reserve(o, nn + vn + 4)
+        r = pool_put_field(&o.w, np, nn, vp, vn)
+        while r == POOL_NEED_ROOM:
+            _grow(o)
+            r = pool_put_field(&o.w, np, nn, vp, vn)
+    if r == 0:
+        return 0
+    if r == POOL_E_BAD_FIELD_NAME:
+        raise InvalidRequestHeader(f"invalid header name: {name!r}")
+    if r == POOL_E_BAD_FIELD_VALUE:
         raise InvalidRequestHeader(f"control or non-latin-1 character in header {name!r}: {value!r}")
-    _out_put(o, np, nn)
-    _out_put(o, ": ", 2)
-    _out_put(o, vp, vn)
-    _out_put(o, "\r\n", 2)
-    return 0
+    raise MemoryError()
 
 
 def serialize_request(method, target, headers) -> bytes:
@@ -834,25 +823,38 @@ def serialize_request(method, target, headers) -> bytes:
     cdef const char *mp = NULL
     cdef const char *tp = NULL
     cdef size_t mn = 0, tn = 0
+    cdef int r
     cdef object items, name, value
+    pool_writer_init(&o.w, stack, sizeof(stack))
+    o.heap = False
+    # Refusals come in this order: the method's type, the method, the
+    # target's type, the target.
     if not PyUnicode_Check(method):
         raise TypeError(f"method must be str, not {type(method).__name__}")
-    if _as_latin1(method, &mp, &mn) or mn == 0 or _first_bad(mp, mn, _TCHAR) >= 0:
+    if _as_latin1(method, &mp, &mn) != 0:
         raise InvalidMethod(f"invalid request method: {method!r}")
     if not PyUnicode_Check(target):
+        if pool_check_method(mp, mn) != 0:
+            raise InvalidMethod(f"invalid request method: {method!r}")
         raise TypeError(f"request target must be str, not {type(target).__name__}")
-    if _as_latin1(target, &tp, &tn) or tn == 0 or _first_bad(tp, tn, _TARGET) >= 0:
-        raise InvalidRequestTarget(
-            f"request target with a space, control or non-ASCII character: {target!r}")
-    o.p = stack
-    o.len = 0
-    o.cap = sizeof(stack)
-    o.heap = False
     try:
-        _out_put(&o, mp, mn)
-        _out_put(&o, " ", 1)
-        _out_put(&o, tp, tn)
-        _out_put(&o, " HTTP/1.1\r\n", 11)
+        if _as_latin1(target, &tp, &tn) != 0:
+            r = pool_check_method(mp, mn)
+            if r == 0:
+                r = POOL_E_BAD_TARGET
+        else:
+            _reserve(&o, mn + tn + 12)
+            r = pool_put_request_line(&o.w, mp, mn, tp, tn)
+            while r == POOL_NEED_ROOM:
+                _grow(&o)
+                r = pool_put_request_line(&o.w, mp, mn, tp, tn)
+        if r == POOL_E_BAD_METHOD:
+            raise InvalidMethod(f"invalid request method: {method!r}")
+        if r == POOL_E_BAD_TARGET:
+            raise InvalidRequestTarget(
+                f"request target with a space, control or non-ASCII character: {target!r}")
+        if r != 0:
+            raise MemoryError()
         if type(headers) is dict:
             for name, value in (<dict>headers).items():
                 _put_field(&o, name, value)
@@ -860,11 +862,16 @@ def serialize_request(method, target, headers) -> bytes:
             items = getattr(headers, "items", None)
             for name, value in (items() if items is not None else headers):
                 _put_field(&o, name, value)
-        _out_put(&o, "\r\n", 2)
-        return PyBytes_FromStringAndSize(o.p, <Py_ssize_t>o.len)
+        r = pool_put_head_end(&o.w)
+        while r == POOL_NEED_ROOM:
+            _grow(&o)
+            r = pool_put_head_end(&o.w)
+        if r != 0:
+            raise MemoryError()
+        return PyBytes_FromStringAndSize(o.w.buf, <Py_ssize_t>o.w.len)
     finally:
         if o.heap:
-            free(o.p)
+            free(o.w.buf)
 
 
 # ------------------------------------------------------------------ Reader

@@ -1,14 +1,18 @@
 /*
- * pool_http.c -- HTTP/1.1 response-head parser and chunked-body decoder.
+ * pool_http.c -- HTTP/1.1 response-head parser, chunked-body decoder, and
+ * request-head checks and writer.
  *
  * Implements csrc/pool_http.h; the rules are those of docs/wire.md, which
- * follow RFC 9112 sections 2.2 (line endings), 4 (status line), 5 (field
- * lines), 6 (message body framing) and 7.1 (chunked coding), and RFC 9110
- * sections 5.5 (field values), 5.6.2 (tokens) and 8.6 (Content-Length).
+ * follow RFC 9112 sections 2.2 (line endings), 3 (request line), 4 (status
+ * line), 5 (field lines), 6 (message body framing) and 7.1 (chunked coding),
+ * and RFC 9110 sections 5.5 (field values), 5.6.2 (tokens) and 8.6
+ * (Content-Length).
  *
  * Safety rules this file keeps: no allocation, no mutable global state, every
  * read of buf[i] is preceded by a proof that i < len, sizes are accumulated in
- * uint64_t and checked against POOL_MAX_BODY_LENGTH before they can overflow.
+ * uint64_t and checked against POOL_MAX_BODY_LENGTH before they can overflow;
+ * a writer adds lengths only through add_size (refusing a sum past SIZE_MAX)
+ * and copies only after room() has shown that the piece fits in buf[len:cap].
  *
  * Speed: the head is searched for its blank line with memchr, resuming where
  * the previous call stopped, and parsed in one pass only once it is complete;
@@ -22,28 +26,33 @@
 
 /* ------------------------------------------------------------ byte classes */
 
-#define CC_TOKEN 1 /* tchar, RFC 9110 section 5.6.2 */
+/* One table for both directions: the response parser and chunked decoder
+ * read it, and so do the request-head checks (pool_check_*), so what is sent
+ * and what is accepted follow the same character rules. */
+#define CC_TOKEN 1 /* tchar, RFC 9110 section 5.6.2: a method, a field name */
 #define CC_VALUE 2 /* field-vchar, SP or HTAB (RFC 9110 section 5.5); also
                     * the bytes allowed in a reason phrase and a chunk-ext */
 #define CC_HEX 4   /* HEXDIG */
+#define CC_VCHAR 8 /* VCHAR, 0x21-0x7E: a request-target byte (RFC 9112
+                    * section 3.2; no SP, CTL, DEL or non-ASCII) */
 
 static const unsigned char cclass[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, /* 0x00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-    2, 3, 2, 3, 3, 3, 3, 3, 2, 2, 3, 3, 2, 3, 3, 2, /* 0x20 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, /* 0x30 */
-    2, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x40 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, /* 0x50 */
-    3, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x60 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 2, 3, 0, /* 0x70 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x90 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xa0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xb0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xc0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xd0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xe0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xf0 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  0,  0,  0,  0,  0,  0, /* 0x00 */
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0, /* 0x10 */
+     2, 11, 10, 11, 11, 11, 11, 11, 10, 10, 11, 11, 10, 11, 11, 10, /* 0x20 */
+    15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 10, 10, 10, 10, 10, 10, /* 0x30 */
+    10, 15, 15, 15, 15, 15, 15, 11, 11, 11, 11, 11, 11, 11, 11, 11, /* 0x40 */
+    11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 10, 10, 10, 11, 11, /* 0x50 */
+    11, 15, 15, 15, 15, 15, 15, 11, 11, 11, 11, 11, 11, 11, 11, 11, /* 0x60 */
+    11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 10, 11, 10, 11,  0, /* 0x70 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0x80 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0x90 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0xa0 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0xb0 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0xc0 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0xd0 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0xe0 */
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2, /* 0xf0 */
 };
 
 #define CLASS(ch) (cclass[(unsigned char)(ch)])
@@ -66,6 +75,26 @@ static size_t scan_value(const char *buf, size_t i, size_t end)
         i += 8;
     }
     while (i < end && (CLASS(buf[i]) & CC_VALUE))
+        i++;
+    return i;
+}
+
+/* The first offset in [i, end) whose byte is not CC_VCHAR (below 0x21, DEL,
+ * or 0x80 and up), or end.  Eight bytes at a time while none of them is such
+ * a byte (each of the three tests is exact for "any such byte"), then the
+ * table, as scan_value. */
+static size_t scan_vchar(const char *buf, size_t i, size_t end)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end - i >= 8) {
+        uint64_t x, y;
+        memcpy(&x, buf + i, 8);
+        y = x ^ (ones * 0x7F);
+        if ((x | ((x - ones * 0x21) & ~x) | ((y - ones) & ~y)) & highs)
+            break;
+        i += 8;
+    }
+    while (i < end && (CLASS(buf[i]) & CC_VCHAR))
         i++;
     return i;
 }
@@ -725,6 +754,200 @@ int pool_chunked_feed(pool_chunked *c, const char *buf, size_t len, size_t *cons
     return POOL_NEED_MORE;
 }
 
+/* ------------------------------------------------------------ request head */
+
+/* 1 when s[0:len] is non-empty and every byte has the class bit. */
+static int all_in_class(const char *s, size_t len, unsigned bit)
+{
+    size_t i;
+    if (len == 0)
+        return 0;
+    for (i = 0; i < len; i++)
+        if (!(CLASS(s[i]) & bit))
+            return 0;
+    return 1;
+}
+
+int pool_check_method(const char *s, size_t len)
+{
+    return all_in_class(s, len, CC_TOKEN) ? 0 : POOL_E_BAD_METHOD;
+}
+
+int pool_check_target(const char *s, size_t len)
+{
+    /* Targets run to hundreds of bytes (query strings): a word at a time. */
+    return (len != 0 && scan_vchar(s, 0, len) == len) ? 0 : POOL_E_BAD_TARGET;
+}
+
+int pool_check_field_name(const char *s, size_t len)
+{
+    return all_in_class(s, len, CC_TOKEN) ? 0 : POOL_E_BAD_FIELD_NAME;
+}
+
+int pool_check_field_value(const char *s, size_t len)
+{
+    /* The response parser's value scan: same table, eight bytes at a time. */
+    return (len == 0 || scan_value(s, 0, len) == len) ? 0 : POOL_E_BAD_FIELD_VALUE;
+}
+
+void pool_writer_init(pool_writer *w, char *buf, size_t cap)
+{
+    w->buf = buf;
+    w->cap = cap;
+    w->len = 0;
+    w->need = 0;
+}
+
+/* *acc += n, unless that would pass SIZE_MAX: then 0 and *acc unchanged. */
+static int add_size(size_t *acc, size_t n)
+{
+    if (n > SIZE_MAX - *acc)
+        return 0;
+    *acc += n;
+    return 1;
+}
+
+/* Whether n more bytes fit in w->buf[len:cap]: 0 if they do, else
+ * POOL_NEED_ROOM with w->need set, or POOL_E_REQUEST_TOO_LARGE. */
+static int room(pool_writer *w, size_t n)
+{
+    size_t need = w->len;
+    if (w->len <= w->cap && n <= w->cap - w->len)
+        return 0;
+    if (!add_size(&need, n))
+        return POOL_E_REQUEST_TOO_LARGE;
+    w->need = need;
+    return POOL_NEED_ROOM;
+}
+
+/* d[0:n] = s[0:n]; returns d + n.  Only called on room() shown to be there. */
+static char *emit(char *d, const char *s, size_t n)
+{
+    if (n)
+        memcpy(d, s, n);
+    return d + n;
+}
+
+#define REQUEST_LINE_EXTRA 12 /* SP, SP "HTTP/1.1" CRLF */
+#define FIELD_LINE_EXTRA 4    /* ":" SP, CRLF */
+
+/* The length of a request line or field line, or 0 when it passes SIZE_MAX
+ * (a real line is never shorter than its fixed bytes, so 0 is free). */
+static size_t line_size(size_t a, size_t b, size_t extra)
+{
+    size_t n = extra;
+    if (!add_size(&n, a) || !add_size(&n, b))
+        return 0;
+    return n;
+}
+
+static char *emit_request_line(char *d, const char *m, size_t ml, const char *t, size_t tl)
+{
+    d = emit(d, m, ml);
+    *d++ = ' ';
+    d = emit(d, t, tl);
+    return emit(d, " HTTP/1.1\r\n", 11);
+}
+
+static char *emit_field(char *d, const char *n, size_t nl, const char *v, size_t vl)
+{
+    d = emit(d, n, nl);
+    *d++ = ':';
+    *d++ = ' ';
+    d = emit(d, v, vl);
+    *d++ = '\r';
+    *d++ = '\n';
+    return d;
+}
+
+int pool_put_request_line(pool_writer *w, const char *method, size_t method_len,
+                          const char *target, size_t target_len)
+{
+    size_t n;
+    int r = pool_check_method(method, method_len);
+    if (r == 0)
+        r = pool_check_target(target, target_len);
+    if (r != 0)
+        return r;
+    n = line_size(method_len, target_len, REQUEST_LINE_EXTRA);
+    if (n == 0)
+        return POOL_E_REQUEST_TOO_LARGE;
+    r = room(w, n);
+    if (r != 0)
+        return r;
+    emit_request_line(w->buf + w->len, method, method_len, target, target_len);
+    w->len += n;
+    return 0;
+}
+
+int pool_put_field(pool_writer *w, const char *name, size_t name_len, const char *value,
+                   size_t value_len)
+{
+    size_t n;
+    int r = pool_check_field_name(name, name_len);
+    if (r == 0)
+        r = pool_check_field_value(value, value_len);
+    if (r != 0)
+        return r;
+    n = line_size(name_len, value_len, FIELD_LINE_EXTRA);
+    if (n == 0)
+        return POOL_E_REQUEST_TOO_LARGE;
+    r = room(w, n);
+    if (r != 0)
+        return r;
+    emit_field(w->buf + w->len, name, name_len, value, value_len);
+    w->len += n;
+    return 0;
+}
+
+int pool_put_head_end(pool_writer *w)
+{
+    int r = room(w, 2);
+    if (r != 0)
+        return r;
+    emit(w->buf + w->len, "\r\n", 2);
+    w->len += 2;
+    return 0;
+}
+
+int pool_serialize_request(pool_writer *w, const char *method, size_t method_len,
+                           const char *target, size_t target_len,
+                           const pool_field *fields, size_t nfields)
+{
+    size_t total, i, n;
+    char *d;
+    int r = pool_check_method(method, method_len);
+    if (r == 0)
+        r = pool_check_target(target, target_len);
+    if (r != 0)
+        return r;
+    total = line_size(method_len, target_len, REQUEST_LINE_EXTRA);
+    if (total == 0)
+        return POOL_E_REQUEST_TOO_LARGE;
+    for (i = 0; i < nfields; i++) {
+        const pool_field *f = &fields[i];
+        r = pool_check_field_name(f->name, f->name_len);
+        if (r == 0)
+            r = pool_check_field_value(f->value, f->value_len);
+        if (r != 0)
+            return r;
+        n = line_size(f->name_len, f->value_len, FIELD_LINE_EXTRA);
+        if (n == 0 || !add_size(&total, n))
+            return POOL_E_REQUEST_TOO_LARGE;
+    }
+    if (!add_size(&total, 2))
+        return POOL_E_REQUEST_TOO_LARGE;
+    r = room(w, total);
+    if (r != 0)
+        return r;
+    d = emit_request_line(w->buf + w->len, method, method_len, target, target_len);
+    for (i = 0; i < nfields; i++)
+        d = emit_field(d, fields[i].name, fields[i].name_len, fields[i].value, fields[i].value_len);
+    emit(d, "\r\n", 2);
+    w->len += total;
+    return 0;
+}
+
 /* ------------------------------------------------------------------ errors */
 
 const char *pool_strerror(int code)
@@ -768,6 +991,16 @@ const char *pool_strerror(int code)
         return "invalid trailer field line";
     case POOL_E_TRAILER_TOO_LARGE:
         return "trailer section too large";
+    case POOL_E_BAD_METHOD:
+        return "invalid request method: empty, or a byte that is not a token character";
+    case POOL_E_BAD_TARGET:
+        return "invalid request target: empty, or SP, a control, DEL or non-ASCII byte";
+    case POOL_E_BAD_FIELD_NAME:
+        return "invalid request header field name: empty, or a byte that is not a token character";
+    case POOL_E_BAD_FIELD_VALUE:
+        return "control character other than HTAB in request header field value";
+    case POOL_E_REQUEST_TOO_LARGE:
+        return "request head larger than the address space";
     default:
         return code > 0 ? "no error" : "unknown error";
     }

@@ -1,5 +1,6 @@
 /*
- * pool_http.h -- HTTP/1.1 response-head parser and chunked-body decoder.
+ * pool_http.h -- HTTP/1.1 response-head parser, chunked-body decoder, and
+ * request-head checks and writer.
  *
  * Pure C, sans-IO: no allocation, no Python, no sockets.  Bytes go in, results
  * come out, "need more" is a normal answer.  It can be compiled into a plain C
@@ -7,7 +8,8 @@
  * same rules and is the oracle the tests and fuzzers hold this code against.
  *
  * Governing text: RFC 9112 (HTTP/1.1 message syntax and framing) sections 2.2,
- * 4, 5, 6 and 7.1; RFC 9110 section 8.6 (Content-Length) and 5.5 (field values).
+ * 3, 4, 5, 6 and 7.1; RFC 9110 sections 5.5 (field values), 5.6.2 (tokens) and
+ * 8.6 (Content-Length).
  *
  * Positions are offsets (size_t) into the caller's buffer, never pointers, so
  * the caller may move or grow its buffer between calls.
@@ -50,9 +52,10 @@ extern "C" {
 
 /* ------------------------------------------------------------- result codes
  * 0 is "need more data"; a positive value is success; negative values are
- * errors.  The Cython layer maps each error code to one class of
- * pool.exceptions in exactly one function; the Python twin uses the same
- * numbers. */
+ * errors.  The Cython layer maps each response-side error code to one class
+ * of pool.exceptions in exactly one function, and the Python twin uses the
+ * same numbers; the request-side codes (-40 and below) are mapped where the
+ * serializer refuses, since its messages name the refused objects. */
 enum pool_status {
     POOL_NEED_MORE = 0,
     /* head */
@@ -76,7 +79,14 @@ enum pool_status {
     POOL_E_BAD_CHUNK_END = -32,       /* InvalidChunkedEncoding: chunk data not followed by CRLF */
     POOL_E_CHUNK_LINE_TOO_LONG = -33, /* ChunkLineTooLong */
     POOL_E_BAD_TRAILER = -34,         /* InvalidChunkedEncoding: malformed trailer line */
-    POOL_E_TRAILER_TOO_LARGE = -35    /* TrailersTooLarge */
+    POOL_E_TRAILER_TOO_LARGE = -35,   /* TrailersTooLarge */
+    /* request head (RFC 9112 sections 3 and 5); the checks below */
+    POOL_E_BAD_METHOD = -40,          /* InvalidMethod: empty, or a byte that is not tchar */
+    POOL_E_BAD_TARGET = -41,          /* InvalidRequestTarget: empty, or a byte outside
+                                       * VCHAR (SP, CTL, DEL, 0x80-0xFF) */
+    POOL_E_BAD_FIELD_NAME = -42,      /* InvalidRequestHeader: empty, or a byte that is not tchar */
+    POOL_E_BAD_FIELD_VALUE = -43,     /* InvalidRequestHeader: a CTL other than HTAB, or DEL */
+    POOL_E_REQUEST_TOO_LARGE = -44    /* the head's size would not fit in a size_t */
 };
 
 /* --------------------------------------------------------------- head parse */
@@ -224,6 +234,74 @@ int pool_chunked_feed(pool_chunked *c, const char *buf, size_t len,
 /* Tell the decoder that n (<= c->remaining) bytes of chunk data were taken
  * directly (for example received straight into the caller's buffer). */
 void pool_chunked_consumed_data(pool_chunked *c, uint64_t n);
+
+/* ------------------------------------------------------------ request head
+ *
+ * The character rules of a request head, from the same byte-class table the
+ * response parser uses; each check reads exactly s[0:len] (s may be NULL when
+ * len is 0) and returns 0 when the bytes are acceptable, else its error code:
+ *
+ *   method       1*tchar                          POOL_E_BAD_METHOD
+ *   target       1*VCHAR (0x21-0x7E)              POOL_E_BAD_TARGET
+ *   field name   1*tchar                          POOL_E_BAD_FIELD_NAME
+ *   field value  *( HTAB / SP / VCHAR / obs-text ) POOL_E_BAD_FIELD_VALUE
+ *
+ * So nothing that passes can hold CR, LF or NUL, and a value may be empty or
+ * carry leading/trailing SP/HTAB (written as given; a recipient trims it). */
+int pool_check_method(const char *s, size_t len);
+int pool_check_target(const char *s, size_t len);
+int pool_check_field_name(const char *s, size_t len);
+int pool_check_field_value(const char *s, size_t len);
+
+/* A bounded output buffer owned by the caller, for the writers below. */
+typedef struct {
+    char *buf;   /* cap bytes; may be NULL when cap is 0 */
+    size_t cap;
+    size_t len;  /* bytes written so far; the writers keep len <= cap */
+    size_t need; /* after POOL_NEED_ROOM: the cap the refused call needs */
+} pool_writer;
+
+void pool_writer_init(pool_writer *w, char *buf, size_t cap);
+
+/* Each writer checks its input first, then appends one whole piece or
+ * nothing:
+ *   0               appended; w->len advanced by the piece's length.
+ *   POOL_NEED_ROOM  the input is acceptable but the piece does not fit in
+ *                   buf[len:cap]; nothing written, w->need set to the cap
+ *                   that would do.  Grow buf (keeping buf[0:len]), set
+ *                   w->buf and w->cap, and call again.
+ *   < 0             refused (the check's code, or POOL_E_REQUEST_TOO_LARGE
+ *                   when len + piece overflows size_t); nothing written.
+ * A head written piece by piece and refused half-way leaves the earlier
+ * pieces in buf: the caller discards them.
+ *
+ * pool_put_request_line:  method SP target SP "HTTP/1.1" CRLF; the method is
+ *                         checked before the target.
+ * pool_put_field:         name ":" SP value CRLF; the name before the value.
+ * pool_put_head_end:      the CRLF of the blank line (no check to fail). */
+#define POOL_NEED_ROOM 1
+int pool_put_request_line(pool_writer *w, const char *method, size_t method_len,
+                          const char *target, size_t target_len);
+int pool_put_field(pool_writer *w, const char *name, size_t name_len,
+                   const char *value, size_t value_len);
+int pool_put_head_end(pool_writer *w);
+
+typedef struct {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} pool_field;
+
+/* The whole head at once: request line, fields[0:nfields], blank line,
+ * appended at w->len.  Everything is checked before anything is written, in
+ * the order method, target, then each field's name and value; so a refused
+ * or too-large head writes nothing at all.  Returns as the writers above;
+ * on success w->len is advanced by the head's length, on POOL_NEED_ROOM
+ * w->need is w->len plus that length. */
+int pool_serialize_request(pool_writer *w, const char *method, size_t method_len,
+                           const char *target, size_t target_len,
+                           const pool_field *fields, size_t nfields);
 
 /* A short, static, human-readable message for an error code. */
 const char *pool_strerror(int code);

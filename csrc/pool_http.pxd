@@ -30,6 +30,10 @@ cdef extern from "pool_http.h" nogil:
         POOL_E_CHUNK_LINE_TOO_LONG
         POOL_E_BAD_TRAILER
         POOL_E_TRAILER_TOO_LARGE
+        POOL_E_BAD_METHOD
+        POOL_E_BAD_TARGET
+        POOL_E_BAD_FIELD_NAME
+        POOL_E_BAD_FIELD_VALUE
 
     enum pool_framing:
         POOL_FRAMING_NONE
@@ -76,4 +80,22 @@ cdef extern from "pool_http.h" nogil:
     int pool_chunked_feed(pool_chunked *c, const char *buf, size_t len,
                           size_t *consumed, size_t *data_off, size_t *data_len)
     void pool_chunked_consumed_data(pool_chunked *c, uint64_t n)
+    int pool_check_method(const char *s, size_t len)
+    int pool_check_field_name(const char *s, size_t len)
+
+    ctypedef struct pool_writer:
+        char *buf
+        size_t cap
+        size_t len
+        size_t need
+
+    int POOL_NEED_ROOM
+
+    void pool_writer_init(pool_writer *w, char *buf, size_t cap)
+    int pool_put_request_line(pool_writer *w, const char *method, size_t method_len,
+                              const char *target, size_t target_len)
+    int pool_put_field(pool_writer *w, const char *name, size_t name_len,
+                       const char *value, size_t value_len)
+    int pool_put_head_end(pool_writer *w)
+
     const char *pool_strerror(int code)

@@ -782,9 +782,11 @@ def _field_str(x: Any, what: str) -> str:
         return x.decode("latin-1")
     if isinstance(x, str):
         return str(x)
-    if what == "value" and isinstance(x, int):
-        return str(x)
-    raise TypeError(f"header {what} must be str or bytes, not {type(x).__name__}")
+    if what == "value":
+        if isinstance(x, int):
+            return str(x)
+        raise TypeError(f"header value must be str, bytes or int, not {type(x).__name__}")
+    raise TypeError(f"header name must be str or bytes, not {type(x).__name__}")
 
 
 def serialize_request(method: str, target: str, headers: Any) -> bytes:
@@ -801,6 +803,9 @@ def serialize_request(method: str, target: str, headers: Any) -> bytes:
     :raises InvalidRequestHeader: a bad name, a control character other
         than HTAB in a value, or a str that isn't latin-1.
     :raises TypeError: a name or value of another type.
+
+    Each field's name is refused (type, then characters) before its value
+    is looked at; messages show the objects as given.
     """
     if not isinstance(method, str) or not _TOKEN_STR.fullmatch(method):
         if not isinstance(method, str):
@@ -814,13 +819,13 @@ def serialize_request(method: str, target: str, headers: Any) -> bytes:
     out = [method, " ", target, " HTTP/1.1\r\n"]
     if items is not None:
         for name, value in items:
-            name = _field_str(name, "name")
-            value = _field_str(value, "value")
-            if not _TOKEN_STR.fullmatch(name):
+            n = _field_str(name, "name")
+            if not _TOKEN_STR.fullmatch(n):
                 raise InvalidRequestHeader(f"invalid header name: {name!r}")
-            if not _VALUE_STR.fullmatch(value):
+            v = _field_str(value, "value")
+            if not _VALUE_STR.fullmatch(v):
                 raise InvalidRequestHeader(f"control or non-latin-1 character in header {name!r}: {value!r}")
-            out += (name, ": ", value, "\r\n")
+            out += (n, ": ", v, "\r\n")
     out.append("\r\n")
     return "".join(out).encode("latin-1")
 

@@ -140,3 +140,52 @@ def test_matches_what_the_parser_would_accept(wire):
     parser = wire.HeadParser()
     assert parser.feed(b"HTTP/1.1 200 OK\r\n" + out.split(b"\r\n", 1)[1]) > 0
     assert parser.headers == [("A", "x\ty \xff"), ("B", "")]
+
+
+@pytest.mark.parametrize("value", [None, 1.5, object()])
+@pytest.mark.parametrize("name", ["X Y", b"X Y", "", "X\u0100"])
+def test_name_refused_before_the_value_type(wire, name, value):
+    """A field's name is refused before its value's type is looked at."""
+    with pytest.raises(exceptions.InvalidRequestHeader):
+        wire.serialize_request("GET", "/", [(name, value)])
+
+
+_REFUSALS = [
+    (None, "/", {}),
+    ("GE T", "/", {}),
+    ("GE T", None, {}),
+    ("G\u0100T", "/a b", {}),
+    ("GET", 1, {}),
+    ("GET", "/a b", [("X", None)]),
+    ("GET", "/\u20ac", {}),
+    ("GET", "/", [(1, "v")]),
+    ("GET", "/", [(bytearray(b"X"), "v")]),
+    ("GET", "/", [("X Y", "v")]),
+    ("GET", "/", [(b"X Y", "v")]),
+    ("GET", "/", [(b"X Y", None)]),
+    ("GET", "/", [("X", None)]),
+    ("GET", "/", [("X", 1.5)]),
+    ("GET", "/", [("X", "a\r\nb")]),
+    ("GET", "/", [(b"X", b"a\r\nb")]),
+    ("GET", "/", [("X", "\u20ac")]),
+    ("GET", "/", [("A", "1"), ("X", "\x00")]),
+]
+
+
+@pytest.mark.parametrize("args", _REFUSALS, ids=repr)
+def test_refusals_identical_in_both(args):
+    """The compiled core and its twin refuse with the same class and the
+    same message."""
+    import os
+
+    if os.environ.get("POOL_NO_EXTENSIONS"):
+        pytest.skip("POOL_NO_EXTENSIONS is set: the compiled core is not under test")
+    c = pytest.importorskip("pool._wire_c")
+    from pool import _wire_py as py
+
+    outcomes = []
+    for mod in (c, py):
+        with pytest.raises(Exception) as info:
+            mod.serialize_request(*args)
+        outcomes.append((type(info.value), str(info.value)))
+    assert outcomes[0] == outcomes[1]

@@ -10,6 +10,12 @@
  * Under AddressSanitizer the bytes the parser has not been given yet are
  * poisoned, so a read past `len` aborts the run instead of passing by luck.
  *
+ * The request-head checks (pool_check_*) are held against predicates written
+ * here from the RFC grammar, for every byte value at every position of short
+ * inputs (exact-size heap copies, so an over-read aborts); the writers
+ * (pool_put_*, pool_serialize_request) for their bytes, their order of
+ * refusals, and for never touching memory past cap (poisoned).
+ *
  * Build: cc -std=c99 -Icsrc tests/c/test_pool_http.c csrc/pool_http.c
  * Output: one line per failure, then "N passed, N failed"; exit status 1 on
  * any failure.
@@ -902,13 +908,19 @@ static void test_every_code_in_tables(const int *codes, size_t ncodes)
 
 static void test_strerror(void)
 {
+    /* Response-side codes first: each of them has a case in the tables
+     * above; the request-side ones (from REQUEST_CODES on) are covered by
+     * test_request_checks and test_writers. */
+    enum { REQUEST_CODES = 19 };
     static const int codes[] = {
         POOL_NEED_MORE, POOL_E_HEAD_TOO_LARGE, POOL_E_TOO_MANY_HEADERS, POOL_E_BAD_STATUS_LINE,
         POOL_E_BAD_HEADER_NAME, POOL_E_NO_COLON, POOL_E_BAD_HEADER_VALUE, POOL_E_OBS_FOLD,
         POOL_E_BAD_LINE_ENDING, POOL_E_BAD_CONTENT_LENGTH, POOL_E_CONFLICTING_CONTENT_LENGTH,
         POOL_E_CL_AND_TE, POOL_E_BAD_TRANSFER_ENCODING, POOL_E_BAD_CHUNK_SIZE, POOL_E_BAD_CHUNK_EXT,
         POOL_E_BAD_CHUNK_END, POOL_E_CHUNK_LINE_TOO_LONG, POOL_E_BAD_TRAILER,
-        POOL_E_TRAILER_TOO_LARGE};
+        POOL_E_TRAILER_TOO_LARGE,
+        POOL_E_BAD_METHOD, POOL_E_BAD_TARGET, POOL_E_BAD_FIELD_NAME, POOL_E_BAD_FIELD_VALUE,
+        POOL_E_REQUEST_TOO_LARGE};
     size_t i, j;
     int distinct = 1;
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
@@ -917,7 +929,11 @@ static void test_strerror(void)
                 distinct = 0;
     check(distinct, "every code has its own message", "strerror", "direct");
     check(strcmp(pool_strerror(-12345), "unknown error") == 0, "unknown code", "strerror", "direct");
-    test_every_code_in_tables(codes, sizeof codes / sizeof codes[0]);
+    check(strcmp(pool_strerror(POOL_NEED_ROOM), "no error") == 0, "POOL_NEED_ROOM is no error",
+          "strerror", "direct");
+    check(codes[REQUEST_CODES] == POOL_E_BAD_METHOD, "request codes follow the response codes",
+          "strerror", "direct");
+    test_every_code_in_tables(codes, REQUEST_CODES);
 }
 
 /* A head as large as the default limit, dripped one byte at a time, must cost
@@ -1012,6 +1028,370 @@ static void test_chunked_direct(void)
     check(rc == POOL_CHUNK_DONE && cons == 7, "ends after direct data", "direct data", "direct");
 }
 
+/* ============================================================ request head */
+
+/* The grammar, written out independently of pool_http.c's table. */
+static int is_tchar(unsigned c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c != 0 && strchr("!#$%&'*+-.^_`|~", (int)c) != NULL);
+}
+
+static int is_vchar(unsigned c)
+{
+    return c >= 0x21 && c <= 0x7E;
+}
+
+static int is_value_byte(unsigned c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7F);
+}
+
+typedef int (*check_fn)(const char *, size_t);
+
+typedef struct {
+    const char *name;
+    check_fn fn;
+    int (*byte_ok)(unsigned);
+    int empty_ok;
+    int code;
+} request_check;
+
+static const request_check request_checks[] = {
+    {"pool_check_method", pool_check_method, is_tchar, 0, POOL_E_BAD_METHOD},
+    {"pool_check_target", pool_check_target, is_vchar, 0, POOL_E_BAD_TARGET},
+    {"pool_check_field_name", pool_check_field_name, is_tchar, 0, POOL_E_BAD_FIELD_NAME},
+    {"pool_check_field_value", pool_check_field_value, is_value_byte, 1, POOL_E_BAD_FIELD_VALUE},
+};
+
+/* The expected answer for s[0:n]. */
+static int request_expect(const request_check *rc, const unsigned char *s, size_t n)
+{
+    size_t i;
+    if (n == 0)
+        return rc->empty_ok ? 0 : rc->code;
+    for (i = 0; i < n; i++)
+        if (!rc->byte_ok(s[i]))
+            return rc->code;
+    return 0;
+}
+
+/* Run the check on an exact-size heap copy, so ASan sees any over-read. */
+static int request_run(const request_check *rc, const unsigned char *s, size_t n)
+{
+    char *b = (char *)malloc(n ? n : 1);
+    int r;
+    if (n)
+        memcpy(b, s, n);
+    r = rc->fn(n ? b : NULL, n);
+    free(b);
+    return r;
+}
+
+/* Every byte 0..255 at every position of inputs of 1..20 bytes whose other
+ * bytes are good (covering the word-at-a-time scans: first, middle and last
+ * byte of a word, and the tail after the last whole word); two bad bytes in
+ * one word; the empty input; random inputs over a biased alphabet. */
+static void test_request_checks(void)
+{
+    size_t k;
+    for (k = 0; k < sizeof request_checks / sizeof request_checks[0]; k++) {
+        const request_check *rc = &request_checks[k];
+        unsigned char s[40];
+        unsigned b, b2;
+        size_t n, pos, i;
+        long bad = 0, accepted = 0, refused = 0;
+        char what[160] = "";
+
+        if (rc->fn(NULL, 0) != (rc->empty_ok ? 0 : rc->code) || rc->fn("", 0) != rc->fn(NULL, 0))
+            check(0, "empty input", rc->name, "direct");
+        else
+            check(1, "empty input", rc->name, "direct");
+
+        for (b = 0; b < 256; b++) {
+            for (n = 1; n <= 20; n++) {
+                for (pos = 0; pos < n; pos++) {
+                    int want, got;
+                    memset(s, 'a', n);
+                    s[pos] = (unsigned char)b;
+                    want = request_expect(rc, s, n);
+                    got = request_run(rc, s, n);
+                    if (got != want) {
+                        if (!bad)
+                            snprintf(what, sizeof what, "byte 0x%02x at %zu of %zu: got %d, want %d",
+                                     b, pos, n, got, want);
+                        bad++;
+                    }
+                    if (want == 0)
+                        accepted++;
+                    else
+                        refused++;
+                }
+            }
+        }
+        check(bad == 0, bad ? what : "every byte at every position", rc->name, "bytes");
+        check(accepted > 0 && refused > 0, "some accepted, some refused", rc->name, "bytes");
+
+        /* Two bytes in one 8-byte word: borrows between bytes in the word
+         * tests must not hide a bad byte or invent one. */
+        bad = 0;
+        for (b = 0; b < 256; b++) {
+            for (b2 = 0; b2 < 256; b2 += 1) {
+                int want, got;
+                memset(s, 'a', 16);
+                s[3] = (unsigned char)b;
+                s[4] = (unsigned char)b2;
+                want = request_expect(rc, s, 16);
+                got = request_run(rc, s, 16);
+                if (got != want) {
+                    if (!bad)
+                        snprintf(what, sizeof what, "bytes 0x%02x 0x%02x: got %d, want %d", b, b2,
+                                 got, want);
+                    bad++;
+                }
+            }
+        }
+        check(bad == 0, bad ? what : "every pair of adjacent bytes", rc->name, "pairs");
+
+        /* Random inputs: mostly good bytes, a few of anything. */
+        bad = 0;
+        for (i = 0; i < 20000; i++) {
+            int want, got;
+            size_t j;
+            n = (size_t)(rng() % 40);
+            for (j = 0; j < n; j++) {
+                uint64_t x = rng();
+                s[j] = (x & 31) == 0 ? (unsigned char)(x >> 8) : (unsigned char)("aZ09-~!\t ."[(x >> 8) % 10]);
+            }
+            want = request_expect(rc, s, n);
+            got = request_run(rc, s, n);
+            if (got != want)
+                bad++;
+        }
+        check(bad == 0, "random inputs", rc->name, "random");
+    }
+
+    /* Boundaries named in the grammar. */
+    check(pool_check_method("GET", 3) == 0 && pool_check_method("M-SEARCH", 8) == 0
+              && pool_check_method("x!#$%&'*+.^_`|~9", 16) == 0,
+          "token methods", "pool_check_method", "direct");
+    check(pool_check_method("GE T", 4) == POOL_E_BAD_METHOD && pool_check_method("GET/", 4) < 0
+              && pool_check_method("G(T", 3) < 0 && pool_check_method("GET\0", 4) < 0,
+          "non-token methods", "pool_check_method", "direct");
+    check(pool_check_target("*", 1) == 0 && pool_check_target("!", 1) == 0
+              && pool_check_target("~", 1) == 0 && pool_check_target("/%20a~!$&'()*+,;=:@?#", 21) == 0,
+          "VCHAR targets", "pool_check_target", "direct");
+    check(pool_check_target(" ", 1) == POOL_E_BAD_TARGET && pool_check_target("/\x7f", 2) < 0
+              && pool_check_target("/\x80", 2) < 0 && pool_check_target("/\xff", 2) < 0
+              && pool_check_target("/a\0b", 4) < 0,
+          "SP, DEL, non-ASCII, NUL", "pool_check_target", "direct");
+    check(pool_check_field_name("X:Y", 3) == POOL_E_BAD_FIELD_NAME
+              && pool_check_field_name("X ", 2) < 0 && pool_check_field_name("Content-Length", 14) == 0,
+          "names", "pool_check_field_name", "direct");
+    check(pool_check_field_value(" \t x \xff\x80 \t", 9) == 0
+              && pool_check_field_value("a\rb", 3) == POOL_E_BAD_FIELD_VALUE
+              && pool_check_field_value("a\nb", 3) < 0 && pool_check_field_value("a\0b", 3) < 0
+              && pool_check_field_value("\x7f", 1) < 0 && pool_check_field_value("\x0b", 1) < 0,
+          "values", "pool_check_field_value", "direct");
+    /* a CR or LF in the ninth byte, after a whole word of good bytes */
+    check(pool_check_field_value("abcdefgh\r", 9) < 0 && pool_check_target("/bcdefgh\n", 9) < 0,
+          "after a whole word", "request checks", "direct");
+}
+
+#define WBUF 256
+
+/* A writer over buf[0:cap] whose bytes past cap (up to WBUF) are poisoned
+ * and, with ASan off, checked untouched afterwards. */
+typedef struct {
+    char buf[WBUF];
+    pool_writer w;
+    size_t cap;
+} wrig;
+
+static void wrig_init(wrig *r, size_t cap)
+{
+    memset(r->buf, '#', WBUF);
+    r->cap = cap;
+    pool_writer_init(&r->w, r->buf, cap);
+    POISON(r->buf + cap, WBUF - cap);
+}
+
+/* Unpoisons; 1 when nothing past w.len was written ('#' still there). */
+static int wrig_done(wrig *r)
+{
+    size_t i;
+    UNPOISON(r->buf + r->cap, WBUF - r->cap);
+    for (i = r->w.len; i < WBUF; i++)
+        if (r->buf[i] != '#')
+            return 0;
+    return 1;
+}
+
+static const char SIMPLE_HEAD[] = "GET /p?q=1 HTTP/1.1\r\nHost: h\r\nX-E: \r\nX-T:  \tv \xff \r\n\r\n";
+
+static const pool_field SIMPLE_FIELDS[] = {
+    {"Host", 4, "h", 1},
+    {"X-E", 3, "", 0},
+    {"X-T", 3, " \tv \xff ", 6},
+};
+
+static int serialize_simple(wrig *r, const pool_field *f, size_t nf)
+{
+    return pool_serialize_request(&r->w, "GET", 3, "/p?q=1", 6, f, nf);
+}
+
+static void test_writers(void)
+{
+    const size_t full = sizeof SIMPLE_HEAD - 1;
+    wrig r;
+    int rc;
+    size_t cap;
+    pool_field f[3];
+
+    /* one shot: exact bytes; every cap below the size is NEED_ROOM with the
+     * right need and writes nothing */
+    for (cap = 0; cap <= full + 1; cap++) {
+        wrig_init(&r, cap);
+        rc = serialize_simple(&r, SIMPLE_FIELDS, 3);
+        if (cap >= full)
+            check(rc == 0 && r.w.len == full && memcmp(r.buf, SIMPLE_HEAD, full) == 0,
+                  "the head, verbatim", "pool_serialize_request", "fits");
+        else
+            check(rc == POOL_NEED_ROOM && r.w.need == full && r.w.len == 0,
+                  "need room, need = size", "pool_serialize_request", "too small");
+        check(wrig_done(&r), "nothing written past len", "pool_serialize_request", "bounds");
+    }
+    /* NULL buffer, cap 0 */
+    {
+        pool_writer w;
+        pool_writer_init(&w, NULL, 0);
+        rc = pool_serialize_request(&w, "GET", 3, "/", 1, NULL, 0);
+        check(rc == POOL_NEED_ROOM && w.need == 18 && w.len == 0, "NULL buffer asks for room",
+              "pool_serialize_request", "direct");
+    }
+    /* appending after what is already there */
+    wrig_init(&r, WBUF);
+    r.w.len = 5;
+    rc = serialize_simple(&r, SIMPLE_FIELDS, 3);
+    check(rc == 0 && r.w.len == 5 + full && memcmp(r.buf + 5, SIMPLE_HEAD, full) == 0
+              && memcmp(r.buf, "#####", 5) == 0,
+          "appends at len", "pool_serialize_request", "direct");
+    wrig_done(&r);
+
+    /* refusals: the first bad piece in order decides; nothing is written,
+     * whether or not the head would fit */
+    {
+        static const struct {
+            const char *what;
+            const char *m, *t, *n1, *v1, *n2, *v2;
+            int rc;
+        } t[] = {
+            {"bad method", "G T", "/", "A", "b", "C", "d", POOL_E_BAD_METHOD},
+            {"empty method", "", "/", "A", "b", "C", "d", POOL_E_BAD_METHOD},
+            {"method before target", "G T", "/ x", "A", "b", "C", "d", POOL_E_BAD_METHOD},
+            {"bad target", "GET", "/a b", "A", "b", "C", "d", POOL_E_BAD_TARGET},
+            {"empty target", "GET", "", "A", "b", "C", "d", POOL_E_BAD_TARGET},
+            {"target before fields", "GET", "/\r", "A B", "b", "C", "d", POOL_E_BAD_TARGET},
+            {"bad name", "GET", "/", "A:", "b", "C", "d", POOL_E_BAD_FIELD_NAME},
+            {"empty name", "GET", "/", "A", "b", "", "d", POOL_E_BAD_FIELD_NAME},
+            {"name before its value", "GET", "/", "A B", "b\r\n", "C", "d", POOL_E_BAD_FIELD_NAME},
+            {"bad value", "GET", "/", "A", "b\r\nX: y", "C", "d", POOL_E_BAD_FIELD_VALUE},
+            {"first field before second", "GET", "/", "A", "\n", "C D", "d", POOL_E_BAD_FIELD_VALUE},
+            {"late bad value", "GET", "/", "A", "b", "C", "\x7f", POOL_E_BAD_FIELD_VALUE},
+        };
+        size_t i, c;
+        for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+            f[0].name = t[i].n1;
+            f[0].name_len = strlen(t[i].n1);
+            f[0].value = t[i].v1;
+            f[0].value_len = strlen(t[i].v1);
+            f[1].name = t[i].n2;
+            f[1].name_len = strlen(t[i].n2);
+            f[1].value = t[i].v2;
+            f[1].value_len = strlen(t[i].v2);
+            for (c = 0; c < 2; c++) {
+                wrig_init(&r, c ? WBUF : 3);
+                rc = pool_serialize_request(&r.w, t[i].m, strlen(t[i].m), t[i].t, strlen(t[i].t), f, 2);
+                check(rc == t[i].rc && r.w.len == 0 && r.w.need == 0, t[i].what,
+                      "pool_serialize_request", c ? "refused" : "refused, small cap");
+                check(wrig_done(&r) && r.buf[0] == '#', "nothing written", "pool_serialize_request",
+                      "refused");
+            }
+        }
+    }
+
+    /* piece by piece: the same bytes; each piece whole or not at all */
+    wrig_init(&r, WBUF);
+    rc = pool_put_request_line(&r.w, "GET", 3, "/p?q=1", 6);
+    rc |= pool_put_field(&r.w, "Host", 4, "h", 1);
+    rc |= pool_put_field(&r.w, "X-E", 3, "", 0);
+    rc |= pool_put_field(&r.w, "X-T", 3, " \tv \xff ", 6);
+    rc |= pool_put_head_end(&r.w);
+    check(rc == 0 && r.w.len == full && memcmp(r.buf, SIMPLE_HEAD, full) == 0, "same bytes as one shot",
+          "pool_put_*", "direct");
+    check(wrig_done(&r), "nothing written past len", "pool_put_*", "bounds");
+
+    for (cap = 0; cap < full; cap++) {
+        size_t before;
+        int ok = 1;
+        wrig_init(&r, cap);
+        rc = pool_put_request_line(&r.w, "GET", 3, "/p?q=1", 6);
+        if (cap < 21)
+            ok &= rc == POOL_NEED_ROOM && r.w.need == 21 && r.w.len == 0;
+        else
+            ok &= rc == 0 && r.w.len == 21;
+        if (rc == 0) {
+            before = r.w.len;
+            rc = pool_put_field(&r.w, "Host", 4, "h", 1);
+            if (cap < before + 9)
+                ok &= rc == POOL_NEED_ROOM && r.w.need == before + 9 && r.w.len == before;
+            else
+                ok &= rc == 0 && r.w.len == before + 9;
+        }
+        check(ok, "NEED_ROOM with the right need, or the whole piece", "pool_put_*", "small cap");
+        check(wrig_done(&r), "nothing written past len", "pool_put_*", "small cap");
+    }
+    /* a refused piece writes nothing, even with room */
+    wrig_init(&r, WBUF);
+    check(pool_put_request_line(&r.w, "GET", 3, "/a b", 4) == POOL_E_BAD_TARGET && r.w.len == 0
+              && pool_put_request_line(&r.w, "", 0, "/", 1) == POOL_E_BAD_METHOD && r.w.len == 0
+              && pool_put_field(&r.w, "", 0, "v", 1) == POOL_E_BAD_FIELD_NAME && r.w.len == 0
+              && pool_put_field(&r.w, "N", 1, "a\rb", 3) == POOL_E_BAD_FIELD_VALUE && r.w.len == 0
+              && pool_put_field(&r.w, "N M", 3, "a\rb", 3) == POOL_E_BAD_FIELD_NAME && r.w.len == 0
+              && pool_put_request_line(&r.w, "G T", 3, "/a b", 4) == POOL_E_BAD_METHOD,
+          "refused pieces", "pool_put_*", "refused");
+    check(wrig_done(&r) && r.buf[0] == '#', "nothing written", "pool_put_*", "refused");
+    /* the blank line on a full buffer */
+    wrig_init(&r, 1);
+    check(pool_put_head_end(&r.w) == POOL_NEED_ROOM && r.w.need == 2 && r.w.len == 0,
+          "blank line needs 2 bytes", "pool_put_head_end", "small cap");
+    wrig_done(&r);
+
+    /* sizes that would pass SIZE_MAX are refused before any byte moves; so
+     * is a len that already lies past cap asked for more room (never
+     * written through) */
+    {
+        char one[4] = "###";
+        pool_writer w;
+        pool_writer_init(&w, one, SIZE_MAX);
+        w.len = SIZE_MAX - 1;
+        check(pool_put_head_end(&w) == POOL_E_REQUEST_TOO_LARGE && w.len == SIZE_MAX - 1,
+              "len + 2 past SIZE_MAX", "pool_put_head_end", "overflow");
+        w.len = SIZE_MAX - 5;
+        check(pool_put_field(&w, "A", 1, "b", 1) == POOL_E_REQUEST_TOO_LARGE,
+              "len + 6 past SIZE_MAX", "pool_put_field", "overflow");
+        check(pool_put_request_line(&w, "GET", 3, "/", 1) == POOL_E_REQUEST_TOO_LARGE,
+              "len + 16 past SIZE_MAX", "pool_put_request_line", "overflow");
+        check(pool_serialize_request(&w, "GET", 3, "/", 1, NULL, 0) == POOL_E_REQUEST_TOO_LARGE,
+              "len + head past SIZE_MAX", "pool_serialize_request", "overflow");
+        pool_writer_init(&w, one, 2);
+        w.len = 3;
+        check(pool_put_head_end(&w) == POOL_NEED_ROOM && w.need == 5 && w.len == 3,
+              "len past cap", "pool_put_head_end", "direct");
+        check(memcmp(one, "###", 4) == 0, "nothing written", "writers", "overflow");
+    }
+}
+
 int main(void)
 {
     size_t i;
@@ -1027,6 +1407,8 @@ int main(void)
     test_slow_drip_large_head();
     test_head_limit_bounded();
     test_chunked_direct();
+    test_request_checks();
+    test_writers();
 
     printf("%zu head cases, %zu chunked cases\n", nh, nc);
     printf("%d passed, %d failed\n", passed, failed);
