@@ -1,0 +1,196 @@
+"""Hostile servers, TLS only: how a TLS connection ends (close_notify or not,
+a reset, an alert, a garbage record), handshakes followed at once by an
+EOF, and a TLS 1.3 KeyUpdate and a TLS 1.2 renegotiation in the middle of a
+response.
+
+Every row of :data:`CASES` runs against pool (both wire implementations) and
+against urllib3 2.8 in the same run, under TLS 1.2 and TLS 1.3 unless the row
+is about one version; it states the one outcome both give.  After each row a
+second request must get its own response, on a new connection unless the
+first left the old one clean, and a failed connection is never kept open in
+the pool.
+
+What the rows show about truncation (RFC 8446 section 6.1; RFC 9112 section
+9.8): a Content-Length or chunked body cut short is an error whether or not
+close_notify came, as over plain HTTP.  A close-delimited body (no
+Content-Length, not chunked) ends at the first EOF, with or without
+close_notify, and even at a reset, which the ssl module reports as an EOF
+in violation of protocol: neither pool nor urllib3 can tell such a body from
+a truncated one.
+"""
+
+from __future__ import annotations
+
+import time
+import typing
+import warnings
+
+import pytest
+import hostile
+from hostile import (  # noqa: F401
+    CLOSE,
+    HALF_CLOSE,
+    HANG,
+    KEY_UPDATE,
+    RENEGOTIATE,
+    RESET,
+    TRUNCATE,
+    HostileServer,
+    Pause,
+    Raw,
+    client_kw,
+    client_pool,
+    impl,
+    response,
+)
+
+import pool
+import pool.exceptions
+
+urllib3 = pytest.importorskip("urllib3")
+
+OK_LEN10 = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+OK_TE = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+CLOSE_DELIMITED = b"HTTP/1.1 200 OK\r\n\r\npartial"
+SECOND = response(b"second")
+SMUGGLED = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL"
+# An application-data record whose "ciphertext" is junk: it fails to decrypt.
+GARBAGE_RECORD = b"\x17\x03\x03\x00\x20" + b"\xa5" * 32
+# A fatal handshake_failure alert sent in the clear after the handshake,
+# where only encrypted records may come.
+ALERT_IN_CLEAR = b"\x15\x03\x03\x00\x02\x02\x28"
+BOTH = ("TLSv1.2", "TLSv1.3")
+
+
+class Case(typing.NamedTuple):
+    id: str
+    #: the first response's script
+    script: list
+    #: the body, or the exception class or classes (pool.exceptions; for
+    #: urllib3, its classes of the same names)
+    expected: typing.Any
+    #: whether the second request goes out on the first one's connection
+    reused: bool = False
+    versions: tuple = BOTH
+    #: played on the first connection right after the handshake
+    greeting: typing.Any = None
+    #: wait this long before the second request (for what the server sends
+    #: after the first response)
+    settle: float = 0.0
+    #: what the server must have seen ("key-update", "renegotiated")
+    events: tuple = ()
+    #: urllib3's outcome where it differs from pool's (never over TLS alone:
+    #: the same rows differ over plain HTTP)
+    urllib3: typing.Any = None
+
+
+CASES = [
+    # -- Content-Length: short is short, close_notify or not
+    Case("cl-mid-body-no-close-notify", [OK_LEN10 + b"hello", TRUNCATE], pool.exceptions.ProtocolError),
+    Case("cl-mid-body-close-notify", [OK_LEN10 + b"hello", CLOSE], pool.exceptions.ProtocolError),
+    Case("cl-mid-body-close-notify-no-fin", [OK_LEN10 + b"hello", HALF_CLOSE, HANG], pool.exceptions.ProtocolError),
+    Case("cl-mid-body-reset", [OK_LEN10 + b"hello", Pause(0.05), RESET], pool.exceptions.ProtocolError),
+    # urllib3 (http.client) takes a head cut off mid-line as a whole head, and
+    # the EOF as the end of an empty close-delimited body.
+    Case("cl-mid-head-no-close-notify", [b"HTTP/1.1 200 OK\r\nContent-Le", TRUNCATE], pool.exceptions.ProtocolError, urllib3=b""),
+    Case("cl-exact-end-no-close-notify", [response(b"hello"), TRUNCATE], b"hello"),
+    Case("cl-exact-end-close-notify", [response(b"hello"), CLOSE], b"hello"),
+    # -- chunked
+    Case("chunked-mid-chunk-no-close-notify", [OK_TE + b"a\r\nhello", TRUNCATE], pool.exceptions.ProtocolError),
+    Case("chunked-between-chunks-no-close-notify", [OK_TE + b"5\r\nhello\r\n", TRUNCATE], pool.exceptions.ProtocolError),
+    # urllib3 (http.client) reads an EOF instead of the blank line after the
+    # last chunk as the end of the trailers.
+    Case("chunked-before-last-crlf-no-close-notify", [OK_TE + b"5\r\nhello\r\n0\r\n", TRUNCATE], pool.exceptions.ProtocolError, urllib3=b"hello"),
+    Case("chunked-mid-chunk-close-notify", [OK_TE + b"a\r\nhello", CLOSE], pool.exceptions.ProtocolError),
+    Case("chunked-complete-no-close-notify", [OK_TE + b"5\r\nhello\r\n0\r\n\r\n", TRUNCATE], b"hello"),
+    # -- close-delimited: the first EOF ends it, whatever kind (as urllib3)
+    Case("close-delimited-close-notify", [CLOSE_DELIMITED, CLOSE], b"partial"),
+    Case("close-delimited-no-close-notify", [CLOSE_DELIMITED, TRUNCATE], b"partial"),
+    Case("close-delimited-reset", [CLOSE_DELIMITED, Pause(0.05), RESET], b"partial"),
+    Case("http10-close-delimited-no-close-notify", [b"HTTP/1.0 200 OK\r\n\r\npartial", TRUNCATE], b"partial"),
+    # -- records that are not what they should be: SSLError, as urllib3
+    Case("garbage-record-mid-body", [OK_LEN10 + b"hello", Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError),
+    Case("garbage-record-mid-chunked", [OK_TE + b"5\r\nhello\r\n", Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError),
+    Case("garbage-record-before-head", [Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError),
+    Case("alert-in-clear-mid-body", [OK_LEN10 + b"hello", Raw(ALERT_IN_CLEAR), HANG], pool.exceptions.SSLError),
+    Case("plaintext-response-after-handshake", [Raw(SECOND), HANG], pool.exceptions.SSLError),
+    # -- the server ends the connection right after the handshake
+    Case("handshake-then-eof-no-close-notify", [], pool.exceptions.ProtocolError, greeting=[TRUNCATE]),
+    Case("handshake-then-close-notify", [], pool.exceptions.ProtocolError, greeting=[CLOSE]),
+    # The reset meets the request being written (an EOF in violation of
+    # protocol: SSLError) or, later, the read of the response (ProtocolError).
+    Case("handshake-then-reset", [], (pool.exceptions.SSLError, pool.exceptions.ProtocolError), greeting=[RESET]),
+    # -- post-handshake messages: transparent inside a response
+    Case("key-update-mid-body", [OK_LEN10 + b"hello", KEY_UPDATE, b"world"], b"helloworld", True, ("TLSv1.3",), events=("key-update",)),
+    Case("key-update-mid-chunked", [OK_TE + b"5\r\nhello\r\n", KEY_UPDATE, b"5\r\nworld\r\n0\r\n\r\n"], b"helloworld", True, ("TLSv1.3",), events=("key-update",)),
+    Case("key-update-before-head", [KEY_UPDATE, response(b"hello")], b"hello", True, ("TLSv1.3",), events=("key-update",)),
+    Case("renegotiation-mid-body", [OK_LEN10 + b"hello", RENEGOTIATE, b"world"], b"helloworld", True, ("TLSv1.2",), events=("renegotiated",)),
+    Case("renegotiation-before-head", [RENEGOTIATE, response(b"hello")], b"hello", True, ("TLSv1.2",), events=("renegotiated",)),
+    # ... and between responses, the idle connection has spoken: it is not
+    # reused (a new connection, no error).
+    Case("key-update-while-idle", [response(b"hello"), KEY_UPDATE], b"hello", False, ("TLSv1.3",), settle=0.1, events=("key-update",)),
+]
+
+PARAMS = [pytest.param(c, v, id=f"{c.id}-{v}") for c in CASES for v in c.versions]
+NEEDS_OPENSSL_CALLS = (KEY_UPDATE, RENEGOTIATE)
+
+
+def _idle_open(p: typing.Any) -> int:
+    """Open connections waiting in a pool (pool's or urllib3's)."""
+    return sum(1 for c in list(p.pool.queue) if c is not None and c.sock is not None)
+
+
+def _run_case(module: typing.Any, case: Case, version: str) -> None:
+    if any(s in NEEDS_OPENSSL_CALLS for s in case.script) and not hostile.tls_control_available():
+        pytest.skip("KeyUpdate and renegotiation need OpenSSL calls this interpreter doesn't allow")
+    if case.greeting is None:
+        greeting, scripts = None, [case.script, [SECOND]]
+    else:
+        # The first connection ends before a request is read.
+        greeting, scripts = (lambda i: case.greeting if i == 0 else None), [[SECOND]]
+    with HostileServer(scripts, tls=version, greeting=greeting) as srv:
+        p = client_pool(srv, module=module, maxsize=1, timeout=3, retries=False)
+        start = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # verified TLS: no InsecureRequestWarning
+            expected = case.expected if module is pool or case.urllib3 is None else case.urllib3
+            if isinstance(expected, bytes):
+                assert p.request("GET", "/first").data == expected
+            else:
+                classes = expected if isinstance(expected, tuple) else (expected,)
+                with pytest.raises(tuple(getattr(module.exceptions, c.__name__) for c in classes)):
+                    p.request("GET", "/first")
+                # The broken connection was closed, not kept for reuse.
+                assert _idle_open(p) == 0
+            if case.settle:
+                time.sleep(case.settle)
+            elif not case.reused:
+                # The first connection is over (closed by the server, or by
+                # the client after an error) before the next request: whether
+                # its end is seen at checkout is not what the row is about.
+                assert srv.wait_closed(2)
+            assert p.request("GET", "/second").data == b"second"
+        assert time.monotonic() - start < 5
+        assert srv.accepted == (1 if case.reused else 2)
+        assert srv.tls_versions == [version] * srv.accepted
+        for event in case.events:
+            assert event in srv.tls_events
+        p.close()
+
+
+@pytest.mark.parametrize("case,version", PARAMS)
+def test_tls_case(impl, case, version):
+    _run_case(pool, case, version)
+
+
+@pytest.mark.parametrize("case,version", PARAMS)
+def test_tls_case_urllib3(case, version):
+    # The same row, the same outcome, with urllib3 2.8.
+    _run_case(urllib3, case, version)
+
+
+def test_tls_cases_cover_both_versions():
+    versions = {v for c in CASES for v in c.versions}
+    assert versions == set(BOTH)
+    assert urllib3.__version__.startswith("2.8")
+
