@@ -1,7 +1,7 @@
 """Hostile servers, TLS only: how a TLS connection ends (close_notify or not,
 a reset, an alert, a garbage record), handshakes followed at once by an
-EOF, and a TLS 1.3 KeyUpdate and a TLS 1.2 renegotiation in the middle of a
-response.
+EOF, a TLS 1.3 KeyUpdate and a TLS 1.2 renegotiation in the middle of a
+response, and bytes hidden in the TLS layer's buffer after a body.
 
 Every row of :data:`CASES` runs against pool (both wire implementations) and
 against urllib3 2.8 in the same run, under TLS 1.2 and TLS 1.3 unless the row
@@ -194,3 +194,72 @@ def test_tls_cases_cover_both_versions():
     assert versions == set(BOTH)
     assert urllib3.__version__.startswith("2.8")
 
+
+# ------------------------------------------- bytes after a body, inside TLS
+#
+# A large read of a Content-Length body goes straight into the caller's
+# buffer and asks the socket for no more than the body's end.  Over plain
+# TCP the bytes after it stay in the kernel, where the check at checkout sees
+# them; over TLS the rest of the record they came in is kept by OpenSSL,
+# where poll() does not look.  The connection must still not be reused, or
+# those bytes would be read as the next response.
+
+
+def _large_body_then(smuggled: bytes, size: int) -> list:
+    body = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
+    return [response(body) + smuggled]
+
+
+READS = {
+    "data": lambda r: r.data,
+    "read-amt": lambda r: b"".join(iter(lambda: r.read(1 << 20), b"")),
+    "stream": lambda r: b"".join(r.stream(1 << 20)),
+}
+
+
+@pytest.mark.parametrize("size", [16384, 20000, 100000])
+@pytest.mark.parametrize("read", sorted(READS))
+@pytest.mark.parametrize("tls", [None, "TLSv1.2", "TLSv1.3"], ids=["http", "tls12", "tls13"])
+def test_bytes_after_large_body_never_read_as_next_response(impl, tls, read, size):
+    script = _large_body_then(SMUGGLED, size)
+    with HostileServer([script, [SECOND]], tls=tls) as srv:
+        p = client_pool(srv, maxsize=1, timeout=3, retries=False)
+        r = p.request("GET", "/first", preload_content=(read == "data"))
+        assert READS[read](r) == script[0][-len(SMUGGLED) - size : -len(SMUGGLED)]
+        r.release_conn()
+        assert p.request("GET", "/second").data == b"second"
+        assert srv.accepted == 2
+
+
+@pytest.mark.parametrize("tls", ["TLSv1.2", "TLSv1.3"], ids=["tls12", "tls13"])
+def test_bytes_after_large_body_urllib3(tls):
+    # urllib3 2.8 never reads them as a response either (its connection is
+    # reused and the stray bytes are gone with the old response's buffer).
+    script = _large_body_then(SMUGGLED, 100000)
+    with HostileServer([script, [SECOND]], tls=tls) as srv:
+        p = client_pool(srv, module=urllib3, maxsize=1, timeout=3, retries=False)
+        assert len(p.request("GET", "/first").data) == 100000
+        assert p.request("GET", "/second").data == b"second"
+
+
+@pytest.mark.parametrize("proxy_tls", [False, True], ids=["http-proxy", "https-proxy-tls-in-tls"])
+def test_bytes_after_large_body_through_a_tunnel(impl, proxy_tls):
+    # The same through a CONNECT tunnel; through an https proxy the origin's
+    # TLS runs inside the proxy's (SSLTransport), with two layers that may
+    # hold bytes.
+    import ssl
+
+    from proxyserver import ProxyServer
+
+    script = _large_body_then(SMUGGLED, 100000)
+    proxy_kw: dict = {}
+    if proxy_tls:
+        proxy_kw["ssl_context"] = hostile.tls_server_context()
+    with HostileServer([script, [SECOND]], tls=True) as srv, ProxyServer(**proxy_kw) as proxy:
+        pm_kw = client_kw(srv)
+        if proxy_tls:
+            pm_kw["proxy_ssl_context"] = ssl.create_default_context(cadata=pm_kw["ca_cert_data"])
+        with pool.ProxyManager(proxy.url, timeout=3, retries=False, **pm_kw) as pm:
+            assert len(pm.request("GET", srv.url("/first")).data) == 100000
+            assert pm.request("GET", srv.url("/second")).data == b"second"
+        assert srv.accepted == 2
