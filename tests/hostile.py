@@ -85,6 +85,7 @@ __all__ = [
     "client_pool",
     "tls_control_available",
     "impl",
+    "client",
     "transport",
     "HANG_GUARD",
     "MemoryPeak",
@@ -754,11 +755,8 @@ def tls_control_available() -> bool:
 HANG_GUARD = 60.0
 
 
-@pytest.fixture(params=["c", "py"])
-def impl(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
-    """Make new connections use the compiled wire layer (``c``) or the
-    Python twin (``py``) for reading responses and serializing requests."""
-    if request.param == "c":
+def _use_wire(name: str, monkeypatch: typing.Any) -> typing.Any:
+    if name == "c":
         if os.environ.get("POOL_NO_EXTENSIONS"):
             pytest.skip("POOL_NO_EXTENSIONS is set: the compiled core is not under test")
         mod = importlib.import_module("pool._wire_c")
@@ -768,6 +766,30 @@ def impl(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
 
     monkeypatch.setattr(connection_module, "Reader", mod.Reader)
     monkeypatch.setattr(connection_module, "serialize_request", mod.serialize_request)
+    return mod
+
+
+@pytest.fixture(params=["c", "py"])
+def impl(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
+    """Make new connections use the compiled wire layer (``c``) or the
+    Python twin (``py``) for reading responses and serializing requests."""
+    mod = _use_wire(request.param, monkeypatch)
+    faulthandler.dump_traceback_later(HANG_GUARD, exit=True, file=_guard_stream(request.config))
+    try:
+        yield mod
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture(params=["c", "py", "urllib3"])
+def client(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
+    """The package under test: pool with either wire layer (as ``impl``),
+    or urllib3 itself, to hold pool's outcome against urllib3's."""
+    if request.param == "urllib3":
+        mod = pytest.importorskip("urllib3")
+    else:
+        _use_wire(request.param, monkeypatch)
+        mod = importlib.import_module("pool")
     faulthandler.dump_traceback_later(HANG_GUARD, exit=True, file=_guard_stream(request.config))
     try:
         yield mod

@@ -1,14 +1,16 @@
 """Hostile servers, TLS only: how a TLS connection ends (close_notify or not,
 a reset, an alert, a garbage record), handshakes followed at once by an
 EOF, a TLS 1.3 KeyUpdate and a TLS 1.2 renegotiation in the middle of a
-response, and bytes hidden in the TLS layer's buffer after a body.
+response, bytes hidden in the TLS layer's buffer after a body, and
+redirects from https to http.
 
 Every row of :data:`CASES` runs against pool (both wire implementations) and
-against urllib3 2.8 in the same run, under TLS 1.2 and TLS 1.3 unless the row
-is about one version; it states the one outcome both give.  After each row a
-second request must get its own response, on a new connection unless the
-first left the old one clean, and a failed connection is never kept open in
-the pool.
+against urllib3 2.8 in the same run (the ``client`` fixture), under TLS 1.2
+and TLS 1.3 unless the row is about one version; it states the one outcome
+both give (or, in a column of its own, urllib3's where it differs).  After
+each row a second request must get its own response, on a new connection
+unless the first left the old one clean, and a failed connection is never
+kept open in the pool.
 
 What the rows show about truncation (RFC 8446 section 6.1; RFC 9112 section
 9.8): a Content-Length or chunked body cut short is an error whether or not
@@ -38,6 +40,7 @@ from hostile import (  # noqa: F401
     HostileServer,
     Pause,
     Raw,
+    client,
     client_kw,
     client_pool,
     impl,
@@ -179,14 +182,9 @@ def _run_case(module: typing.Any, case: Case, version: str) -> None:
 
 
 @pytest.mark.parametrize("case,version", PARAMS)
-def test_tls_case(impl, case, version):
-    _run_case(pool, case, version)
-
-
-@pytest.mark.parametrize("case,version", PARAMS)
-def test_tls_case_urllib3(case, version):
-    # The same row, the same outcome, with urllib3 2.8.
-    _run_case(urllib3, case, version)
+def test_tls_case(client, case, version):
+    # client: pool with either wire layer, then urllib3 2.8 on the same row.
+    _run_case(client, case, version)
 
 
 def test_tls_cases_cover_both_versions():
@@ -263,3 +261,112 @@ def test_bytes_after_large_body_through_a_tunnel(impl, proxy_tls):
             assert len(pm.request("GET", srv.url("/first")).data) == 100000
             assert pm.request("GET", srv.url("/second")).data == b"second"
         assert srv.accepted == 2
+
+
+# -------------------------------------------------- redirects https -> http
+#
+# Credentials must not follow a redirect to another origin, and least of all
+# from https to http, where they would cross the network in the clear.  A
+# PoolManager strips Retry.remove_headers_on_redirect (Authorization, Cookie,
+# Proxy-Authorization) when the host changes, as urllib3 2.8 does; a single
+# HTTPSConnectionPool follows same-host redirects only, so nothing is sent.
+
+SECRETS = {"Authorization": "Bearer secret", "Cookie": "session=1", "Proxy-Authorization": "Basic eA=="}
+
+
+def _redirect_to(location: str, status: str = "302 Found") -> typing.Callable:
+    return lambda req: [response(b"moved", status=status, headers=[f"Location: {location}"])]
+
+
+def _https_to_http(module: typing.Any, b_host: str, location: str, status: str = "302 Found",
+                   method: str = "GET", manager_headers: bool = False, **kw: typing.Any) -> typing.Any:
+    """A (https, 127.0.0.1) redirects to B (http) at ``location``; return
+    the request B received and the response."""
+    with HostileServer(lambda req: [response(b"B")], host=b_host) as b:
+        target = location.replace("BPORT", str(b.port))
+        with HostileServer(_redirect_to(target, status), tls=True) as a:
+            # The caller's headers, or the manager's (which a request's own
+            # headers would replace).
+            if manager_headers:
+                pm_headers, headers = SECRETS, None
+            else:
+                pm_headers, headers = None, dict(SECRETS, **{"X-Other": "kept"})
+            with module.PoolManager(timeout=3, headers=pm_headers, **client_kw(a)) as pm:
+                r = pm.request(method, a.url("/start"), headers=headers, **kw)
+            assert [q.target for q in a.requests] == ["/start"]
+            # A got the credentials, over TLS.
+            assert a.requests[0].header("Authorization") == "Bearer secret"
+        assert len(b.requests) == 1
+        return b.requests[0], r
+
+
+HTTPS_TO_HTTP = [
+    pytest.param("127.0.0.2", "http://127.0.0.2:BPORT/b", id="other-host"),
+    pytest.param("127.0.0.2", "HTTP://127.0.0.2:BPORT/b", id="upper-scheme"),
+    pytest.param("127.0.0.2", "http://user:pw@127.0.0.2:BPORT/b", id="userinfo"),
+    pytest.param("127.0.0.2", "http://127.0.0.1:1@127.0.0.2:BPORT/b", id="userinfo-looks-like-host"),
+    # The same host name, but http and another port: another origin.
+    pytest.param("127.0.0.1", "http://127.0.0.1:BPORT/b", id="same-host-other-scheme-and-port"),
+]
+
+
+def _assert_stripped(req: typing.Any, b_host: str) -> None:
+    for name in SECRETS:
+        assert req.header(name) is None, name
+    assert req.header("Host").startswith(b_host + ":")
+
+
+@pytest.mark.parametrize("b_host,location", HTTPS_TO_HTTP)
+def test_https_to_http_strips_credentials(client, b_host, location):
+    req, r = _https_to_http(client, b_host, location)
+    assert r.status == 200 and r.data == b"B"
+    _assert_stripped(req, b_host)
+    assert req.header("X-Other") == "kept"
+
+
+def test_https_to_http_strips_manager_default_headers(client):
+    req, _ = _https_to_http(client, "127.0.0.2", "http://127.0.0.2:BPORT/b", manager_headers=True)
+    _assert_stripped(req, "127.0.0.2")
+
+
+@pytest.mark.parametrize("status", ["303 See Other", "307 Temporary Redirect"])
+def test_https_to_http_post(client, status):
+    # 303: a GET without the body; 307: the POST and its body again, but
+    # still without the credentials.
+    req, _ = _https_to_http(client, "127.0.0.2", "http://127.0.0.2:BPORT/b", status, "POST", body=b"data")
+    _assert_stripped(req, "127.0.0.2")
+    if status.startswith("303"):
+        assert (req.method, req.body) == ("GET", b"")
+    else:
+        assert (req.method, req.body) == ("POST", b"data")
+
+
+def test_https_to_http_custom_remove_list(client):
+    retries = client.Retry(remove_headers_on_redirect=["X-Api-Key"])
+    req, _ = _https_to_http(client, "127.0.0.2", "http://127.0.0.2:BPORT/b", retries=retries)
+    assert req.header("X-Api-Key") is None
+    # The caller's list replaced the default: what is not on it is kept.
+    assert req.header("Authorization") == "Bearer secret"
+
+
+@pytest.mark.parametrize("b_host", ["127.0.0.2", "127.0.0.1"], ids=["other-host", "same-host-other-port"])
+def test_https_pool_refuses_redirect_to_http(client, b_host):
+    with HostileServer(lambda req: [response(b"B")], host=b_host) as b:
+        with HostileServer(_redirect_to(b.url("/b")), tls=True) as a:
+            p = client_pool(a, module=client, timeout=3)
+            with pytest.raises(client.exceptions.HostChangedError):
+                p.request("GET", "/start", headers=SECRETS)
+            assert len(a.requests) == 1
+        assert b.requests == [] and b.accepted == 0
+
+
+def test_https_pool_refuses_redirect_to_its_own_port_over_http(client):
+    # The same host and port, only the scheme differs: another origin still.
+    state: dict = {}
+    with HostileServer(lambda req: [response(b"", status="302 Found", headers=[f"Location: {state['url']}"])], tls=True) as a:
+        state["url"] = f"http://{a.host}:{a.port}/plain"
+        p = client_pool(a, module=client, timeout=3)
+        with pytest.raises(client.exceptions.HostChangedError):
+            p.request("GET", "/start", headers=SECRETS)
+        assert [q.target for q in a.requests] == ["/start"]
+
