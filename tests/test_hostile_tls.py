@@ -370,3 +370,36 @@ def test_https_pool_refuses_redirect_to_its_own_port_over_http(client):
             p.request("GET", "/start", headers=SECRETS)
         assert [q.target for q in a.requests] == ["/start"]
 
+
+# ------------------------------------------------------ sockets left open
+
+
+def test_reset_before_handshake_leaves_no_tls_socket_open(impl, monkeypatch):
+    # The server resets the connection before the client's first TLS byte.
+    # Python before 3.13 then raised from SSLContext.wrap_socket() without
+    # closing the SSLSocket it had made (its pre-handshake check re-raised
+    # ECONNRESET): the descriptor stayed open until garbage collection, with
+    # a ResourceWarning.  pool closes it.
+    import gc
+    import select
+
+    import pool.connection
+
+    new_conn = pool.connection.HTTPSConnection._new_conn
+
+    def connected_then_reset(self):
+        sock = new_conn(self)
+        select.select([sock], [], [], 2)  # the RST is in before TLS starts
+        return sock
+
+    monkeypatch.setattr(pool.connection.HTTPSConnection, "_new_conn", connected_then_reset)
+    with HostileServer([], greeting=[RESET]) as srv:
+        p = pool.HTTPSConnectionPool(srv.host, srv.port, timeout=2, retries=False, **client_kw())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            with pytest.raises((pool.exceptions.ProtocolError, pool.exceptions.NewConnectionError)):
+                p.request("GET", "/")
+            gc.collect()
+        leaked = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+        assert leaked == []
+        p.close()
