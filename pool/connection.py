@@ -105,6 +105,19 @@ _COALESCE_LIMIT = 65536
 _BAD_HOST_CHARS = frozenset(chr(c) for c in range(0x21)) | {"\x7f", "/", "?", "#", "@", "\\"}
 
 
+def _tls_held_check(sock: typing.Any) -> typing.Callable[[], bool] | None:
+    """For a TLS socket, a function telling whether its TLS layer (or
+    layers, TLS in TLS) holds bytes taken off the socket and not yet read:
+    decrypted data, or records not yet decrypted.  None for other sockets."""
+    if ssl is not None and isinstance(sock, ssl.SSLSocket):
+        return lambda: sock.pending() > 0
+    transport = _ssl_util.SSLTransport
+    if transport is not None and isinstance(sock, transport):
+        outer = _tls_held_check(sock.socket)
+        return lambda: sock.pending() > 0 or sock.incoming.pending > 0 or (outer is not None and outer())
+    return None
+
+
 def _get_default_user_agent() -> str:
     # The same value urllib3 sends, so servers that key on it see no change.
     return f"python-urllib3/{URLLIB3_API_VERSION}"
@@ -216,6 +229,8 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     # The request being answered carried an Upgrade header field: only then
     # may its answer be 101 Switching Protocols (RFC 9110 §15.2.2).
     _upgrade_requested: bool = False
+    # For a TLS socket: whether its TLS layer holds bytes not yet read.
+    _tls_held: typing.Callable[[], bool] | None = None
     # None until the first request of a class: then whether it overrides an
     # http.client hook of _SEND_HOOKS (see _HookWatch).
     _via_http_client: bool | None = None
@@ -370,6 +385,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         except (AttributeError, OSError, ValueError):  # pragma: no cover - no poll() on this platform
             poller = None
         self._poller = poller
+        self._tls_held = _tls_held_check(sock)
 
     def connect(self) -> None:
         """Open the connection now (normally done by the first request).
@@ -465,8 +481,14 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         # bytes, and either way it can't carry the next request.
         poller = self._poller
         if poller is not None:
-            return bool(poller.poll(0))
-        return wait_for_read(self.sock, timeout=0.0)  # pragma: no cover
+            if poller.poll(0):
+                return True
+        elif wait_for_read(self.sock, timeout=0.0):  # pragma: no cover
+            return True
+        # Over TLS, bytes that came in the same record as the end of a body
+        # are kept by the TLS layer, where poll() does not look.
+        held = self._tls_held
+        return held is not None and held()
 
     @property
     def has_connected_to_proxy(self) -> bool:
@@ -489,6 +511,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         self.sock = None
         self._reader = None
         self._poller = None
+        self._tls_held = None
         self.is_verified = False
         self.proxy_is_verified = None
         self._has_connected_to_proxy = False

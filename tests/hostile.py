@@ -16,13 +16,29 @@ A script is a list of steps:
 - :class:`Repeat`: one piece of bytes sent many times (an endless stream);
 - :class:`Pause`: wait (cut short when the server closes);
 - :class:`Discard`: read and drop what the client sends, for a while;
-- :data:`CLOSE`: close the connection (FIN);
+- :data:`CLOSE`: close the connection (FIN; over TLS, close_notify first);
+- :data:`TRUNCATE`: over TLS, close the TCP connection without close_notify
+  (what a truncation attack looks like); over plain HTTP the same as CLOSE;
+- :data:`HALF_CLOSE`: stop sending but keep reading (over TLS, close_notify
+  alone; over plain HTTP, shutdown(SHUT_WR): a FIN);
 - :data:`RESET`: close with SO_LINGER 0, so the peer gets an RST;
-- :data:`HANG`: keep the connection open and silent until the test ends.
+- :data:`HANG`: keep the connection open and silent until the test ends;
+- :class:`Raw`: bytes written to the TCP socket under TLS (a garbage record,
+  an alert in the clear); over plain HTTP the same as ``bytes``;
+- :data:`KEY_UPDATE` (TLS 1.3) and :data:`RENEGOTIATE` (TLS 1.2): the server
+  updates its keys, or renegotiates the session, before the next step (see
+  :func:`tls_control_available`).
 
-After a script without CLOSE/RESET/HANG the connection reads the next request.
-A script may also be a callable ``f(request) -> script``.  When a request
-arrives and no script is left, the connection is closed.
+After a script without CLOSE/TRUNCATE/RESET/HANG the connection reads the
+next request.  A script may also be a callable ``f(request) -> script``.
+When a request arrives and no script is left, the connection is closed (as by
+CLOSE).
+
+``HostileServer(tls=True)`` (or ``"TLSv1.2"``/``"TLSv1.3"`` to pin the
+version) serves every script over TLS with a certificate for 127.0.0.1,
+127.0.0.2 and localhost from a test CA made once per process; clients verify
+against it with :func:`client_pool` / :func:`client_kw`.  The handshake comes
+first, then the greeting (if any), then the requests.
 
 Every socket has a timeout and every wait is bounded, so a client bug shows
 as a failed assertion, never as a hung test run.
@@ -38,7 +54,9 @@ from __future__ import annotations
 import faulthandler
 import importlib
 import os
+import select
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -49,16 +67,26 @@ import pytest
 
 __all__ = [
     "CLOSE",
+    "TRUNCATE",
+    "HALF_CLOSE",
     "RESET",
     "HANG",
+    "KEY_UPDATE",
+    "RENEGOTIATE",
     "Discard",
     "Drip",
     "Pause",
+    "Raw",
     "Repeat",
     "HostileServer",
     "Received",
     "response",
+    "client_kw",
+    "client_pool",
+    "tls_control_available",
     "impl",
+    "client",
+    "transport",
     "HANG_GUARD",
     "MemoryPeak",
 ]
@@ -77,8 +105,19 @@ class _Step:
 
 
 CLOSE = _Step("CLOSE")
+TRUNCATE = _Step("TRUNCATE")
+HALF_CLOSE = _Step("HALF_CLOSE")
 RESET = _Step("RESET")
 HANG = _Step("HANG")
+KEY_UPDATE = _Step("KEY_UPDATE")
+RENEGOTIATE = _Step("RENEGOTIATE")
+
+
+class Raw:
+    """Bytes written straight to the TCP socket, under TLS if there is one."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
 
 class Pause:
@@ -157,10 +196,17 @@ def response(body: bytes = b"", status: str = "200 OK", headers: typing.Iterable
 class _Conn:
     def __init__(self, server: HostileServer, sock: socket.socket, index: int) -> None:
         self.server = server
-        self.sock = sock
+        self.sock: typing.Any = sock
         self.index = index
         self.buf = b""
         self.raw = bytearray()  # every byte received on this connection
+        #: over TLS: the version negotiated, and what happened on the way
+        #: ("key-update", "renegotiated", a handshake error...)
+        self.tls_version: str | None = None
+        self.tls_events: list[str] = []
+        # Over TLS: send close_notify when the connection ends (not after
+        # TRUNCATE or RESET).
+        self._notify = True
 
     def _recv(self, raise_timeout: bool = False) -> bytes:
         try:
@@ -217,9 +263,28 @@ class _Conn:
         consumed = len(head) + 4 + len(body)
         return Received(self.index, bytes(self.raw[start : start + consumed]), head, body)
 
+    def _handshake(self) -> bool:
+        ctx = self.server.tls_context
+        if ctx is None:
+            return True
+        try:
+            # Set before the handshake, so that close() can wake it.
+            self.sock = ctx.wrap_socket(self.sock, server_side=True, do_handshake_on_connect=False)
+            self.sock.do_handshake()
+        except (OSError, ValueError) as e:
+            self.tls_events.append(f"handshake failed: {e!r}")
+            self._notify = False
+            return False
+        self.tls_version = self.sock.version()
+        return True
+
     def run(self) -> None:
         try:
+            if not self._handshake():
+                return
             greeting = self.server.greeting
+            if callable(greeting):
+                greeting = greeting(self.index)
             if greeting is not None and not self._play(greeting):
                 return
             while not self.server._stop.is_set():
@@ -278,12 +343,30 @@ class _Conn:
                             return False
                         if stop.is_set():
                             return False
+                elif isinstance(step, Raw):
+                    # The plain socket's own sendall, beneath any TLS layer.
+                    socket.socket.sendall(self.sock, step.data)
                 elif step is CLOSE:
                     return False
+                elif step is TRUNCATE:
+                    self._notify = False
+                    return False
+                elif step is HALF_CLOSE:
+                    if self._tls:
+                        self._close_notify()
+                        self._notify = False
+                    else:
+                        self.sock.shutdown(socket.SHUT_WR)
                 elif step is RESET:
+                    self._notify = False
                     self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.sock.close()
                     return False
+                elif step is KEY_UPDATE:
+                    _TLSControl(self.sock).key_update()
+                    self.tls_events.append("key-update")
+                elif step is RENEGOTIATE:
+                    self._renegotiate()
                 elif step is HANG:
                     # Read (and record) whatever comes, send nothing.
                     while not stop.is_set():
@@ -304,8 +387,54 @@ class _Conn:
             return False
         return True
 
+    @property
+    def _tls(self) -> bool:
+        return isinstance(self.sock, ssl.SSLSocket)
+
+    def _close_notify(self) -> None:
+        # unwrap() sends close_notify, then waits for the peer's: on a
+        # non-blocking socket it gives up at once (SSLWantReadError), the
+        # close_notify already sent.  The socket then reads on as before.
+        try:
+            self.sock.setblocking(False)
+            try:
+                self.sock.unwrap()
+            except (OSError, ValueError):
+                pass
+        finally:
+            try:
+                self.sock.settimeout(_SOCKET_TIMEOUT)
+            except OSError:
+                pass
+
+    def _renegotiate(self) -> None:
+        # TLS 1.2: send a HelloRequest, then read (the client answers while
+        # it waits for the rest of the response) until the new handshake is
+        # done; any request bytes that come meanwhile are kept.
+        ctl = _TLSControl(self.sock)
+        before = self.sock.get_channel_binding("tls-unique")
+        ctl.renegotiate()
+        end = time.monotonic() + 3
+        self.sock.settimeout(0.05)
+        try:
+            while ctl.renegotiate_pending() and time.monotonic() < end:
+                try:
+                    data = self.sock.recv(65536)
+                except socket.timeout:
+                    continue
+                if not data:
+                    break
+                self.raw += data
+                self.buf += data
+        finally:
+            self.sock.settimeout(_SOCKET_TIMEOUT)
+        done = not ctl.renegotiate_pending() and self.sock.get_channel_binding("tls-unique") != before
+        self.tls_events.append("renegotiated" if done else "renegotiation unfinished")
+
     def _drain_and_close(self) -> None:
         if self.sock.fileno() >= 0:
+            if self._notify and self._tls:
+                self._close_notify()
             try:
                 self.sock.close()
             except OSError:
@@ -323,8 +452,13 @@ class HostileServer:
     :param read_body: read each request's body before its script runs
         (False: the script runs once the head is in; see :class:`Discard`).
     :param greeting: a script played on every connection as soon as it is
-        accepted, before any request is read (a server that speaks first, or
-        answers a TLS handshake with something else).
+        accepted, before any request is read (a server that speaks first, or,
+        without ``tls``, answers a TLS handshake with something else); or a
+        callable ``f(connection index) -> script or None``.
+    :param tls: serve over TLS: True (the highest version both sides
+        support), ``"TLSv1.2"`` or ``"TLSv1.3"`` (only that version), or a
+        server :class:`ssl.SSLContext`.  Certificates come from the test CA
+        (see :func:`tls_server_context`).
     """
 
     def __init__(
@@ -334,11 +468,19 @@ class HostileServer:
         backlog: int = 64,
         read_body: bool = True,
         greeting: typing.Any = None,
+        tls: typing.Any = None,
     ) -> None:
         self._scripts = scripts
         self.read_body = read_body
         self.greeting = greeting
         self.host = host
+        if tls is None or tls is False:
+            self.tls_context: ssl.SSLContext | None = None
+        elif isinstance(tls, ssl.SSLContext):
+            self.tls_context = tls
+        else:
+            self.tls_context = tls_server_context(None if tls is True else tls)
+        self.scheme = "https" if self.tls_context is not None else "http"
         self._lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._lsock.bind((host, 0))
@@ -370,8 +512,20 @@ class HostileServer:
         return b"".join(bytes(c.raw) for c in conns)
 
     def url(self, path: str = "/") -> str:
-        """http://host:port + path."""
-        return f"http://{self.host}:{self.port}{path}"
+        """http://host:port + path (https:// over TLS)."""
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
+
+    @property
+    def tls_versions(self) -> list[str | None]:
+        """Over TLS: the version negotiated on each connection (None: the
+        handshake failed)."""
+        return [c.tls_version for c in self._conns]
+
+    @property
+    def tls_events(self) -> list[str]:
+        """Over TLS: key updates, renegotiations and handshake failures, on
+        all connections in order of acceptance."""
+        return [e for c in self._conns for e in c.tls_events]
 
     def wait_closed(self, timeout: float = 2.0) -> bool:
         """Wait until every accepted connection ended; True if they did."""
@@ -426,7 +580,9 @@ class HostileServer:
         self._lsock.close()
         for c in list(self._conns):
             try:
-                c.sock.shutdown(socket.SHUT_RDWR)
+                # The plain socket's shutdown: SSLSocket.shutdown() would drop
+                # the TLS state under the connection's thread.
+                socket.socket.shutdown(c.sock, socket.SHUT_RDWR)
             except OSError:
                 pass
         for t in list(self._threads):
@@ -439,6 +595,156 @@ class HostileServer:
         self.close()
 
 
+# ---------------------------------------------------------------------- TLS
+
+_tls_cache: dict[typing.Any, typing.Any] = {}
+
+#: The host names and addresses the test certificate is good for.
+TLS_IDENTITIES = ("127.0.0.1", "127.0.0.2", "localhost")
+
+
+def _tls_ca() -> typing.Any:
+    # One CA and one server certificate per process: key generation is the
+    # slow part of TLS set-up.
+    if "ca" not in _tls_cache:
+        import trustme
+
+        ca = trustme.CA()
+        _tls_cache["ca"] = ca
+        _tls_cache["cert"] = ca.issue_cert(*TLS_IDENTITIES)
+        _tls_cache["ca_pem"] = ca.cert_pem.bytes().decode("ascii")
+    return _tls_cache["ca"]
+
+
+def tls_server_context(version: str | None = None) -> ssl.SSLContext:
+    """A server context with the test certificate; ``version`` ("TLSv1.2",
+    "TLSv1.3") pins the protocol version.  One per version, per process."""
+    key = ("server", version)
+    if key not in _tls_cache:
+        _tls_ca()
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        _tls_cache["cert"].configure_cert(ctx)
+        if version is not None:
+            v = getattr(ssl.TLSVersion, version.replace(".", "_"))
+            ctx.minimum_version = ctx.maximum_version = v
+        _tls_cache[key] = ctx
+    return typing.cast(ssl.SSLContext, _tls_cache[key])
+
+
+def client_kw(srv: HostileServer | None = None) -> dict[str, typing.Any]:
+    """Keyword arguments for a client that trusts the test CA (for a
+    PoolManager; empty for a plain-HTTP server)."""
+    if srv is not None and srv.tls_context is None:
+        return {}
+    _tls_ca()
+    return {"ca_cert_data": _tls_cache["ca_pem"]}
+
+
+def client_pool(srv: HostileServer, module: typing.Any = None, **kw: typing.Any) -> typing.Any:
+    """A connection pool for ``srv``: HTTPConnectionPool, or over TLS an
+    HTTPSConnectionPool verifying against the test CA.  ``module``: the
+    package to take it from (default pool; urllib3 to compare)."""
+    if module is None:
+        import pool as module
+    if srv.tls_context is None:
+        return module.HTTPConnectionPool(srv.host, srv.port, **kw)
+    return module.HTTPSConnectionPool(srv.host, srv.port, **dict(client_kw(srv), **kw))
+
+
+# Python's ssl module can't send a TLS 1.3 KeyUpdate or start a TLS 1.2
+# renegotiation; OpenSSL can.  _TLSControl calls it, through ctypes, on the
+# SSL object of a server-side SSLSocket: the one in the libssl the ssl module
+# uses (found in /proc/self/maps), at the place CPython keeps it (after the
+# object header and one pointer in _ssl._SSLSocket), checked before use by
+# asking OpenSSL for the socket's file descriptor.
+
+_SSL_KEY_UPDATE_REQUESTED = 1
+_SSL_ERROR_WANT_READ = 2
+_SSL_ERROR_WANT_WRITE = 3
+
+
+def _libssl() -> typing.Any:
+    if "libssl" not in _tls_cache:
+        lib = None
+        try:
+            import ctypes
+
+            if sys.implementation.name == "cpython":
+                with open("/proc/self/maps") as f:
+                    paths = {line.split()[-1] for line in f if "/libssl" in line}
+                if len(paths) == 1:
+                    lib = ctypes.CDLL(paths.pop())
+                    vp = ctypes.c_void_p
+                    for name, args in [
+                        ("SSL_get_fd", [vp]),
+                        ("SSL_key_update", [vp, ctypes.c_int]),
+                        ("SSL_renegotiate", [vp]),
+                        ("SSL_renegotiate_pending", [vp]),
+                        ("SSL_do_handshake", [vp]),
+                        ("SSL_get_error", [vp, ctypes.c_int]),
+                    ]:
+                        getattr(lib, name).argtypes = args
+                        getattr(lib, name).restype = ctypes.c_int
+        except (ImportError, OSError, AttributeError):
+            lib = None
+        _tls_cache["libssl"] = lib
+    return _tls_cache["libssl"]
+
+
+class _TLSControl:
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        import ctypes
+
+        lib = _libssl()
+        if lib is None:
+            raise RuntimeError("OpenSSL can't be called here")
+        obj = sock._sslobj  # type: ignore[attr-defined]
+        ptr = ctypes.c_void_p.from_address(id(obj) + object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)).value
+        if not ptr or lib.SSL_get_fd(ptr) != sock.fileno():
+            raise RuntimeError("the SSL object of this socket was not found")
+        self.lib, self.ptr, self.sock = lib, ptr, sock
+
+    def _handshake(self) -> None:
+        # The socket has a timeout, so its descriptor is non-blocking: wait
+        # for it as OpenSSL asks.
+        lib, ptr = self.lib, self.ptr
+        end = time.monotonic() + _SOCKET_TIMEOUT
+        while True:
+            ret = lib.SSL_do_handshake(ptr)
+            if ret == 1:
+                return
+            err = lib.SSL_get_error(ptr, ret)
+            if time.monotonic() > end or err not in (_SSL_ERROR_WANT_READ, _SSL_ERROR_WANT_WRITE):
+                raise ssl.SSLError(f"SSL_do_handshake failed: {ret}, error {err}")
+            if err == _SSL_ERROR_WANT_READ:
+                select.select([self.sock], [], [], 0.05)
+            else:
+                select.select([], [self.sock], [], 0.05)
+
+    def key_update(self) -> None:
+        """TLS 1.3: send a KeyUpdate (asking the peer to update its keys too)
+        now; what follows goes out under the new keys."""
+        if self.sock.version() != "TLSv1.3" or self.lib.SSL_key_update(self.ptr, _SSL_KEY_UPDATE_REQUESTED) != 1:
+            raise ssl.SSLError(f"no KeyUpdate over {self.sock.version()}")
+        self._handshake()
+
+    def renegotiate(self) -> None:
+        """TLS 1.2: send a HelloRequest; the handshake itself happens as the
+        peer's messages are read (see :meth:`renegotiate_pending`)."""
+        if self.sock.version() != "TLSv1.2" or self.lib.SSL_renegotiate(self.ptr) != 1:
+            raise ssl.SSLError(f"no renegotiation over {self.sock.version()}")
+        self._handshake()
+
+    def renegotiate_pending(self) -> bool:
+        return bool(self.lib.SSL_renegotiate_pending(self.ptr))
+
+
+def tls_control_available() -> bool:
+    """Whether KEY_UPDATE and RENEGOTIATE steps can work in this process
+    (CPython on Linux, with the libssl the ssl module is linked against)."""
+    return _libssl() is not None
+
+
 # ------------------------------------------------------------ test fixtures
 #
 # Imported by the hostile test modules (``from hostile import impl``): they
@@ -449,11 +755,8 @@ class HostileServer:
 HANG_GUARD = 60.0
 
 
-@pytest.fixture(params=["c", "py"])
-def impl(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
-    """Make new connections use the compiled wire layer (``c``) or the
-    Python twin (``py``) for reading responses and serializing requests."""
-    if request.param == "c":
+def _use_wire(name: str, monkeypatch: typing.Any) -> typing.Any:
+    if name == "c":
         if os.environ.get("POOL_NO_EXTENSIONS"):
             pytest.skip("POOL_NO_EXTENSIONS is set: the compiled core is not under test")
         mod = importlib.import_module("pool._wire_c")
@@ -463,11 +766,42 @@ def impl(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
 
     monkeypatch.setattr(connection_module, "Reader", mod.Reader)
     monkeypatch.setattr(connection_module, "serialize_request", mod.serialize_request)
+    return mod
+
+
+@pytest.fixture(params=["c", "py"])
+def impl(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
+    """Make new connections use the compiled wire layer (``c``) or the
+    Python twin (``py``) for reading responses and serializing requests."""
+    mod = _use_wire(request.param, monkeypatch)
     faulthandler.dump_traceback_later(HANG_GUARD, exit=True, file=_guard_stream(request.config))
     try:
         yield mod
     finally:
         faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture(params=["c", "py", "urllib3"])
+def client(request: typing.Any, monkeypatch: typing.Any) -> typing.Any:
+    """The package under test: pool with either wire layer (as ``impl``),
+    or urllib3 itself, to hold pool's outcome against urllib3's."""
+    if request.param == "urllib3":
+        mod = pytest.importorskip("urllib3")
+    else:
+        _use_wire(request.param, monkeypatch)
+        mod = importlib.import_module("pool")
+    faulthandler.dump_traceback_later(HANG_GUARD, exit=True, file=_guard_stream(request.config))
+    try:
+        yield mod
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture(params=["http", "https"])
+def transport(request: typing.Any) -> typing.Any:
+    """The ``tls`` argument for a :class:`HostileServer`: None (plain HTTP)
+    or True (TLS; clients from :func:`client_pool` verify it)."""
+    return None if request.param == "http" else True
 
 
 _guard: list[typing.Any] = []

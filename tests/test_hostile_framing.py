@@ -3,7 +3,8 @@ section 8.6): every case is a first response written by hand, then a second,
 good response.  The first must give the right body or the right
 pool.exceptions class; the second request, on a maxsize=1 pool, must get its
 own response (``second``), never bytes of the first, and must go out on the
-same connection only when the first response left it clean.
+same connection only when the first response left it clean.  Every case runs
+over plain HTTP and over TLS (``transport``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hostile import CLOSE, Drip, HostileServer, Pause, impl, response  # noqa: F401
-
-from pool.connectionpool import HTTPConnectionPool
+from hostile import CLOSE, Drip, HostileServer, Pause, client_pool, impl, response, transport  # noqa: F401
 from pool.exceptions import (
     InvalidChunkedEncoding,
     InvalidContentLength,
@@ -194,10 +193,10 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_framing(impl, case):
+def test_framing(impl, transport, case):
     _id, first, expected, reused, method = case
-    with HostileServer([first, [SECOND]]) as srv:
-        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3, retries=False)
+    with HostileServer([first, [SECOND]], tls=transport) as srv:
+        pool = client_pool(srv, maxsize=1, timeout=3, retries=False)
         start = time.monotonic()
         if isinstance(expected, bytes):
             r = pool.request(method, "/first")
@@ -224,35 +223,35 @@ DRIPPABLE = [c for c in CASES if isinstance(c[2], bytes) and all(isinstance(s, b
 
 
 @pytest.mark.parametrize("case", DRIPPABLE, ids=[c[0] for c in DRIPPABLE])
-def test_framing_dripped(impl, case):
+def test_framing_dripped(impl, transport, case):
     # The same good responses, one byte per TCP segment: framing can't
     # depend on how the bytes were cut, and the connection stays clean.
     _id, first, expected, reused, method = case
-    with HostileServer([[Drip(b"".join(first), 1, 0.0005)], [SECOND]]) as srv:
-        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3, retries=False)
+    with HostileServer([[Drip(b"".join(first), 1, 0.0005)], [SECOND]], tls=transport) as srv:
+        pool = client_pool(srv, maxsize=1, timeout=3, retries=False)
         assert pool.request(method, "/first").data == expected
         assert pool.request("GET", "/second").data == b"second"
         assert srv.accepted == 1
 
 
-def test_bytes_after_body_later_are_noticed(impl):
+def test_bytes_after_body_later_are_noticed(impl, transport):
     # The stray bytes come after the response was complete and the connection
     # went back to the pool: the check at checkout finds the connection
     # readable and opens a new one instead of reading them as a response.
-    with HostileServer([[H(OK, "Content-Length: 5", body=b"hello"), Pause(0.05), SMUGGLED], [SECOND]]) as srv:
-        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3, retries=False)
+    with HostileServer([[H(OK, "Content-Length: 5", body=b"hello"), Pause(0.05), SMUGGLED], [SECOND]], tls=transport) as srv:
+        pool = client_pool(srv, maxsize=1, timeout=3, retries=False)
         assert pool.request("GET", "/first").data == b"hello"
         time.sleep(0.3)
         assert pool.request("GET", "/second").data == b"second"
         assert srv.accepted == 2
 
 
-def test_differing_lengths_raise_at_once_as_urllib3(impl):
+def test_differing_lengths_raise_at_once_as_urllib3(impl, transport):
     # InvalidHeader, as urllib3 raises for differing Content-Length values:
     # not retried, raised as is, and the connection not reused.
     first = H(OK, "Content-Length: 5", "Content-Length: 6", body=b"hello!")
-    with HostileServer([[first], [SECOND]]) as srv:
-        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3)
+    with HostileServer([[first], [SECOND]], tls=transport) as srv:
+        pool = client_pool(srv, maxsize=1, timeout=3)
         with pytest.raises(InvalidContentLength):
             pool.request("GET", "/")
         assert srv.accepted == 1 and len(srv.requests) == 1
@@ -269,12 +268,12 @@ def test_differing_lengths_raise_at_once_as_urllib3(impl):
     ],
     ids=["cl-and-te", "nul", "bad-chunk"],
 )
-def test_default_retries_give_max_retry_error(impl, first, cls):
+def test_default_retries_give_max_retry_error(impl, transport, first, cls):
     # With default retries a GET that keeps getting a malformed response is
     # tried 1 + 3 times, each on a new connection, then MaxRetryError with
     # the specific error as reason.
-    with HostileServer(lambda req: [first]) as srv:
-        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3)
+    with HostileServer(lambda req: [first], tls=transport) as srv:
+        pool = client_pool(srv, maxsize=1, timeout=3)
         with pytest.raises(MaxRetryError) as info:
             pool.request("GET", "/")
         assert isinstance(info.value.reason, cls)
@@ -282,11 +281,11 @@ def test_default_retries_give_max_retry_error(impl, first, cls):
         assert len(srv.requests) == 4
 
 
-def test_streamed_body_smuggling_not_reused(impl):
+def test_streamed_body_smuggling_not_reused(impl, transport):
     # preload_content=False: the body read in pieces, then released; the bytes
     # after it still keep the connection from being reused.
-    with HostileServer([[H(OK, "Content-Length: 5", body=b"hello" + SMUGGLED)], [SECOND]]) as srv:
-        pool = HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3, retries=False)
+    with HostileServer([[H(OK, "Content-Length: 5", body=b"hello" + SMUGGLED)], [SECOND]], tls=transport) as srv:
+        pool = client_pool(srv, maxsize=1, timeout=3, retries=False)
         r = pool.request("GET", "/first", preload_content=False)
         assert b"".join(r.stream(2)) == b"hello"
         r.release_conn()

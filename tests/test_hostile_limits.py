@@ -1,5 +1,6 @@
 """Hostile servers, resource limits: endless or giant heads, headers,
-trailers, interim responses, chunk-size lines, and decompression bombs.
+trailers, interim responses, chunk-size lines, and decompression bombs, over
+plain HTTP and over TLS (``transport``).
 
 Each case must end with the specific pool.exceptions class, quickly, with
 memory bounded: the peak of Python allocations (tracemalloc) and the growth of
@@ -15,7 +16,7 @@ import zlib
 
 import pytest
 import hostile
-from hostile import CLOSE, Drip, HostileServer, MemoryPeak, Repeat, impl, response  # noqa: F401
+from hostile import CLOSE, Drip, HostileServer, MemoryPeak, Repeat, client_pool, impl, response, transport  # noqa: F401
 
 from pool.connectionpool import HTTPConnectionPool
 from pool.exceptions import (
@@ -39,7 +40,8 @@ RSS_LIMIT = 8 * MiB
 
 
 def _pool(srv: HostileServer) -> HTTPConnectionPool:
-    return HTTPConnectionPool(srv.host, srv.port, maxsize=1, timeout=3, retries=False)
+    # HTTPSConnectionPool when the server speaks TLS (``transport``).
+    return client_pool(srv, maxsize=1, timeout=3, retries=False)
 
 
 def _endless(prefix: bytes, piece: bytes) -> list:
@@ -66,9 +68,9 @@ ENDLESS = [
 
 
 @pytest.mark.parametrize("case", ENDLESS, ids=[c[0] for c in ENDLESS])
-def test_endless(impl, case):
+def test_endless(impl, transport, case):
     _id, script, cls = case
-    with HostileServer([script]) as srv:
+    with HostileServer([script], tls=transport) as srv:
         pool = _pool(srv)
         start = time.monotonic()
         with MemoryPeak() as m:
@@ -104,49 +106,49 @@ def _head_with(n_headers: int, value_size: int = 1) -> bytes:
     return OK + b"".join(lines) + b"Content-Length: 2\r\n\r\nok"
 
 
-def test_headers_at_the_limit_pass(impl):
+def test_headers_at_the_limit_pass(impl, transport):
     # 99 fields + Content-Length = 100, the default max_headers.
-    with HostileServer([[_head_with(99)]]) as srv:
+    with HostileServer([[_head_with(99)]], tls=transport) as srv:
         r = _pool(srv).request("GET", "/")
         assert r.data == b"ok" and len(r.headers) == 100
 
 
-def test_one_header_too_many(impl):
-    with HostileServer([[_head_with(100)]]) as srv:
+def test_one_header_too_many(impl, transport):
+    with HostileServer([[_head_with(100)]], tls=transport) as srv:
         with pytest.raises(TooManyResponseHeaders):
             _pool(srv).request("GET", "/")
 
 
-def test_head_just_under_64k_passes(impl):
+def test_head_just_under_64k_passes(impl, transport):
     head = _head_with(10, 6000)
     assert 60000 < len(head) < 65536
-    with HostileServer([[head]]) as srv:
+    with HostileServer([[head]], tls=transport) as srv:
         assert _pool(srv).request("GET", "/").data == b"ok"
 
 
-def test_head_just_over_64k_refused(impl):
+def test_head_just_over_64k_refused(impl, transport):
     head = _head_with(11, 6000)
     assert 65536 < len(head) < 70000
-    with HostileServer([[head]]) as srv:
+    with HostileServer([[head]], tls=transport) as srv:
         with pytest.raises(ResponseHeadTooLarge):
             _pool(srv).request("GET", "/")
 
 
-def test_32_interim_responses_pass_33_do_not(impl):
+def test_32_interim_responses_pass_33_do_not(impl, transport):
     interim = b"HTTP/1.1 100 Continue\r\n\r\n"
     final = response(b"ok")
-    with HostileServer([[interim * 32 + final], [interim * 33 + final]]) as srv:
+    with HostileServer([[interim * 32 + final], [interim * 33 + final]], tls=transport) as srv:
         pool = _pool(srv)
         assert pool.request("GET", "/").data == b"ok"
         with pytest.raises(TooManyInterimResponses):
             pool.request("GET", "/")
 
 
-def test_lying_content_length_does_not_preallocate(impl):
+def test_lying_content_length_does_not_preallocate(impl, transport):
     # Content-Length near 2**62, a few bytes, then close: the body buffer
     # grows with what arrives, it is not sized by the header.
     script = [OK + b"Content-Length: 4611686018427387903\r\n\r\nabc", CLOSE]
-    with HostileServer([script]) as srv:
+    with HostileServer([script], tls=transport) as srv:
         from pool.exceptions import ProtocolError
 
         with MemoryPeak() as m:
@@ -184,11 +186,11 @@ def _bomb(coding: str) -> bytes:
 
 
 @pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "zstd", "gzip, gzip"])
-def test_decompression_bomb_streamed_in_bounded_memory(impl, coding):
+def test_decompression_bomb_streamed_in_bounded_memory(impl, transport, coding):
     body = _bomb(coding)
     assert len(body) < _BOMB_SIZE // 100
     script = [response(body, headers=[f"Content-Encoding: {coding}"])]
-    with HostileServer([script]) as srv:
+    with HostileServer([script], tls=transport) as srv:
         pool = _pool(srv)
         start = time.monotonic()
         with MemoryPeak() as m:
@@ -210,12 +212,12 @@ def test_decompression_bomb_streamed_in_bounded_memory(impl, coding):
     assert elapsed < 20
 
 
-def test_decompression_bomb_read_amt_stops_early(impl):
+def test_decompression_bomb_read_amt_stops_early(impl, transport):
     # The caller reads 1 MiB of a 64 MiB bomb and walks away: only about that
     # much is decoded.
     body = _bomb("gzip")
     script = [response(body, headers=["Content-Encoding: gzip"])]
-    with HostileServer([script, [response(b"second")]]) as srv:
+    with HostileServer([script, [response(b"second")]], tls=transport) as srv:
         pool = _pool(srv)
         with MemoryPeak() as m:
             r = pool.request("GET", "/", preload_content=False)
@@ -225,26 +227,26 @@ def test_decompression_bomb_read_amt_stops_early(impl):
         assert pool.request("GET", "/").data == b"second"
 
 
-def test_too_many_content_codings(impl):
+def test_too_many_content_codings(impl, transport):
     # A chain of more than 5 codings is refused (CVE-2025-66418 in urllib3).
     body = gzip.compress(b"x", mtime=0)
     script = [response(body, headers=["Content-Encoding: " + ", ".join(["identity"] * 5 + ["gzip"])])]
-    with HostileServer([script]) as srv:
+    with HostileServer([script], tls=transport) as srv:
         with pytest.raises(DecodeError):
             _pool(srv).request("GET", "/")
 
 
-def test_corrupt_gzip_is_decode_error(impl):
+def test_corrupt_gzip_is_decode_error(impl, transport):
     script = [response(b"\x1f\x8b\x08\x00garbage-garbage", headers=["Content-Encoding: gzip"])]
-    with HostileServer([script]) as srv:
+    with HostileServer([script], tls=transport) as srv:
         with pytest.raises(DecodeError):
             _pool(srv).request("GET", "/")
 
 
-def test_truncated_gzip_is_decode_error(impl):
+def test_truncated_gzip_is_decode_error(impl, transport):
     body = gzip.compress(b"a" * 10000, mtime=0)[:-12]
     script = [response(body, headers=["Content-Encoding: gzip"])]
-    with HostileServer([script]) as srv:
+    with HostileServer([script], tls=transport) as srv:
         with pytest.raises(DecodeError):
             _pool(srv).request("GET", "/")
 
@@ -257,7 +259,7 @@ def _head_of(size: int, extra: bytes) -> bytes:
 
 @pytest.mark.parametrize("size", [65536, 65535, 65000, 32768])
 @pytest.mark.parametrize("piece", [997, 65536])
-def test_head_at_the_limit_then_body_across_buffer_edges(impl, size, piece):
+def test_head_at_the_limit_then_body_across_buffer_edges(impl, transport, size, piece):
     # The head fills the receive buffer up to its limit and the body follows
     # in odd-sized pieces: every byte lands once, in order, whatever the
     # buffer compaction and growth do.
@@ -266,7 +268,7 @@ def test_head_at_the_limit_then_body_across_buffer_edges(impl, size, piece):
     chunked = b"".join(b"%x\r\n" % n + body[sum(sizes[:i]) : sum(sizes[: i + 1])] + b"\r\n" for i, n in enumerate(sizes))
     head = _head_of(size, TE)
     assert len(head) == size
-    with HostileServer([[Drip(head + chunked + b"0\r\n\r\n", piece, 0.0)], [response(b"second")]]) as srv:
+    with HostileServer([[Drip(head + chunked + b"0\r\n\r\n", piece, 0.0)], [response(b"second")]], tls=transport) as srv:
         pool = _pool(srv)
         r = pool.request("GET", "/")
         assert r.data == body
@@ -275,9 +277,9 @@ def test_head_at_the_limit_then_body_across_buffer_edges(impl, size, piece):
         assert srv.accepted == 1
 
 
-def test_head_one_byte_over_the_limit(impl):
+def test_head_one_byte_over_the_limit(impl, transport):
     head = _head_of(65537, b"Content-Length: 0\r\n")
     assert len(head) == 65537
-    with HostileServer([[head]]) as srv:
+    with HostileServer([[head]], tls=transport) as srv:
         with pytest.raises(ResponseHeadTooLarge):
             _pool(srv).request("GET", "/")

@@ -3,6 +3,10 @@ redirect to another host (127.0.0.1 -> 127.0.0.2), 303 turns any method into
 a GET without a body, loops are bounded by Retry, schemes other than http and
 https are refused, and userinfo / host confusion in a Location goes where the
 URL parser says, with credentials stripped.
+
+The redirect cases run over plain HTTP and over TLS (``transport``: https to
+https); https to http is in test_hostile_tls.py.  The Retry-After cases and
+the memory bounds on long Locations are plain HTTP only.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import time
 import tracemalloc
 
 import pytest
-from hostile import HostileServer, Repeat, impl, response  # noqa: F401
+from hostile import HostileServer, Repeat, client_kw, client_pool, impl, response, transport  # noqa: F401
 
 from pool.connectionpool import HTTPConnectionPool
 from pool.exceptions import HostChangedError, HTTPError, InvalidHeader, LocationValueError, MaxRetryError, ResponseError
@@ -28,16 +32,20 @@ def _redirect(location: str, status: str = "302 Found"):
 
 
 @pytest.fixture
-def b_server():
+def b_server(transport):
     # The other host: 127.0.0.2 is loopback too, but a different host to the client.
-    with HostileServer(lambda req: [response(b"B")], host="127.0.0.2") as s:
+    with HostileServer(lambda req: [response(b"B")], host="127.0.0.2", tls=transport) as s:
         yield s
 
 
 def _follow(location: str, b: HostileServer, status: str = "302 Found", method: str = "GET", **kw):
-    """Request A with credentials; A redirects to ``location``."""
-    with HostileServer(_redirect(location.replace("BPORT", str(b.port)), status)) as a:
-        with PoolManager(timeout=3) as pm:
+    """Request A with credentials; A redirects to ``location``.  A speaks
+    TLS when B does, and then an http:// location says https://."""
+    location = location.replace("BPORT", str(b.port))
+    if b.tls_context is not None:
+        location = location.replace("http://", "https://").replace("HTTP://", "HTTPS://")
+    with HostileServer(_redirect(location, status), tls=b.tls_context) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             r = pm.request(method, a.url("/start"), headers=dict(SECRETS, **{"X-Other": "kept"}), **kw)
         return r, a
 
@@ -54,7 +62,7 @@ def _follow(location: str, b: HostileServer, status: str = "302 Found", method: 
     ],
     ids=["absolute", "scheme-relative", "upper-scheme", "userinfo-looks-like-host", "userinfo", "backslash-in-path"],
 )
-def test_credentials_stripped_across_hosts(impl, b_server, location):
+def test_credentials_stripped_across_hosts(impl, transport, b_server, location):
     r, a = _follow(location, b_server)
     assert r.status == 200 and r.data == b"B"
     assert len(a.requests) == 1
@@ -115,9 +123,9 @@ def test_location_urljoin_cannot_read_is_a_location_parse_error(impl, location):
         assert len(a.requests) == 1
 
 
-def test_credentials_kept_on_same_host(impl):
-    with HostileServer([_redirect("/next")(None), [response(b"A2")]]) as a:
-        with PoolManager(timeout=3) as pm:
+def test_credentials_kept_on_same_host(impl, transport):
+    with HostileServer([_redirect("/next")(None), [response(b"A2")]], tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             r = pm.request("GET", a.url("/start"), headers=SECRETS)
         assert r.data == b"A2"
         assert a.requests[1].header("Authorization") == "Bearer secret"
@@ -126,9 +134,9 @@ def test_credentials_kept_on_same_host(impl):
         assert a.accepted == 1
 
 
-def test_manager_default_headers_stripped_too(impl, b_server):
-    with HostileServer(_redirect(f"http://127.0.0.2:{b_server.port}/b")) as a:
-        with PoolManager(timeout=3, headers=SECRETS) as pm:
+def test_manager_default_headers_stripped_too(impl, transport, b_server):
+    with HostileServer(_redirect(b_server.url("/b")), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a), headers=SECRETS) as pm:
             assert pm.request("GET", a.url("/")).data == b"B"
     for name in SECRETS:
         assert b_server.requests[0].header(name) is None
@@ -143,13 +151,13 @@ def test_manager_default_headers_stripped_too(impl, b_server):
     ],
     ids=["2MiB-body", "endless-body", "bad-chunked-body"],
 )
-def test_redirect_body_is_drained_within_bounds(impl, script):
+def test_redirect_body_is_drained_within_bounds(impl, transport, script):
     # Streaming (preload_content=False), the body of a redirect is drained
     # (at most 1 MiB) and dropped; a bigger, endless or malformed one costs
     # the connection, never the follow-up.  (With preload_content=True the
     # 3xx body is read whole first, as urllib3 does.)
-    with HostileServer([script, [response(b"next")]]) as a:
-        with PoolManager(timeout=3, retries=Retry(total=3, read=False)) as pm:
+    with HostileServer([script, [response(b"next")]], tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a), retries=Retry(total=3, read=False)) as pm:
             start = time.monotonic()
             r = pm.request("GET", a.url("/"), preload_content=False)
             assert r.read() == b"next"
@@ -158,25 +166,25 @@ def test_redirect_body_is_drained_within_bounds(impl, script):
         assert a.accepted == 2
 
 
-def test_other_port_is_another_host(impl):
-    with HostileServer(lambda req: [response(b"C")]) as c:
-        r, a = _follow(f"http://127.0.0.1:{c.port}/c", c)
+def test_other_port_is_another_host(impl, transport):
+    with HostileServer(lambda req: [response(b"C")], tls=transport) as c:
+        r, a = _follow(c.url("/c"), c)
         assert r.data == b"C"
         assert c.requests[0].header("Authorization") is None
 
 
-def test_lower_case_credential_names_stripped(impl, b_server):
-    with HostileServer(_redirect(f"http://127.0.0.2:{b_server.port}/b")) as a:
-        with PoolManager(timeout=3) as pm:
+def test_lower_case_credential_names_stripped(impl, transport, b_server):
+    with HostileServer(_redirect(b_server.url("/b")), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             pm.request("GET", a.url("/"), headers={"authorization": "x", "COOKIE": "y"})
     assert b_server.requests[0].header("Authorization") is None
     assert b_server.requests[0].header("Cookie") is None
 
 
-def test_custom_remove_headers_on_redirect(impl, b_server):
+def test_custom_remove_headers_on_redirect(impl, transport, b_server):
     retries = Retry(remove_headers_on_redirect=["X-Api-Key"])
-    with HostileServer(_redirect(f"http://127.0.0.2:{b_server.port}/b")) as a:
-        with PoolManager(timeout=3) as pm:
+    with HostileServer(_redirect(b_server.url("/b")), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             pm.request("GET", a.url("/"), headers={"X-Api-Key": "k", "Authorization": "a"}, retries=retries)
     req = b_server.requests[0]
     assert req.header("X-Api-Key") is None
@@ -188,7 +196,7 @@ def test_custom_remove_headers_on_redirect(impl, b_server):
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-def test_303_becomes_get_without_body(impl, b_server, method):
+def test_303_becomes_get_without_body(impl, transport, b_server, method):
     r, _ = _follow("http://127.0.0.2:BPORT/b", b_server, "303 See Other", method, body=b"data",
                    )
     assert r.data == b"B"
@@ -200,7 +208,7 @@ def test_303_becomes_get_without_body(impl, b_server, method):
 
 
 @pytest.mark.parametrize("status", ["307 Temporary Redirect", "308 Permanent Redirect"])
-def test_307_308_keep_method_and_body(impl, b_server, status):
+def test_307_308_keep_method_and_body(impl, transport, b_server, status):
     r, _ = _follow("http://127.0.0.2:BPORT/b", b_server, status, "POST", body=b"data")
     (req,) = b_server.requests
     assert (req.method, req.body) == ("POST", b"data")
@@ -209,9 +217,9 @@ def test_307_308_keep_method_and_body(impl, b_server, status):
 # -------------------------------------------------------------------- loops
 
 
-def test_redirect_loop_bounded(impl):
-    with HostileServer(_redirect("/start")) as a:
-        with PoolManager(timeout=3) as pm:
+def test_redirect_loop_bounded(impl, transport):
+    with HostileServer(_redirect("/start"), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             with pytest.raises(MaxRetryError) as info:
                 pm.request("GET", a.url("/start"))
         assert isinstance(info.value.reason, ResponseError)
@@ -219,28 +227,29 @@ def test_redirect_loop_bounded(impl):
         assert len(a.requests) == 4
 
 
-def test_ping_pong_between_hosts_bounded(impl):
+def test_ping_pong_between_hosts_bounded(impl, transport):
     a_port = []
-    with HostileServer(lambda req: [response(b"", status="302 Found", headers=[f"Location: http://127.0.0.1:{a_port[0]}/a"])], host="127.0.0.2") as b:
-        with HostileServer(_redirect(f"http://127.0.0.2:{b.port}/b")) as a:
+    scheme = "https" if transport else "http"
+    with HostileServer(lambda req: [response(b"", status="302 Found", headers=[f"Location: {scheme}://127.0.0.1:{a_port[0]}/a"])], host="127.0.0.2", tls=transport) as b:
+        with HostileServer(_redirect(b.url("/b")), tls=transport) as a:
             a_port.append(a.port)
-            with PoolManager(timeout=3) as pm:
+            with PoolManager(timeout=3, **client_kw(a)) as pm:
                 with pytest.raises(MaxRetryError):
                     pm.request("GET", a.url("/a"), retries=Retry(redirect=5, total=None))
             assert len(a.requests) + len(b.requests) == 6
 
 
-def test_redirect_limit_off_returns_the_3xx(impl):
-    with HostileServer(_redirect("/start")) as a:
-        with PoolManager(timeout=3) as pm:
+def test_redirect_limit_off_returns_the_3xx(impl, transport):
+    with HostileServer(_redirect("/start"), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             r = pm.request("GET", a.url("/start"), retries=Retry(redirect=1, raise_on_redirect=False))
         assert r.status == 302
         assert len(a.requests) == 2
 
 
-def test_redirect_false_returns_the_3xx(impl, b_server):
-    with HostileServer(_redirect(f"http://127.0.0.2:{b_server.port}/b")) as a:
-        with PoolManager(timeout=3) as pm:
+def test_redirect_false_returns_the_3xx(impl, transport, b_server):
+    with HostileServer(_redirect(b_server.url("/b")), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             r = pm.request("GET", a.url("/"), redirect=False)
         assert r.status == 302 and r.data == b"moved"
     assert b_server.requests == []
@@ -255,18 +264,18 @@ def test_redirect_false_returns_the_3xx(impl, b_server):
      "file://127.0.0.2/etc/passwd"],
     ids=["file", "ftp", "gopher", "data", "javascript", "file-with-host"],
 )
-def test_redirect_to_other_scheme_refused(impl, location):
-    with HostileServer(_redirect(location)) as a:
-        with PoolManager(timeout=3) as pm:
+def test_redirect_to_other_scheme_refused(impl, transport, location):
+    with HostileServer(_redirect(location), tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             with pytest.raises(LocationValueError):
                 pm.request("GET", a.url("/"))
         assert len(a.requests) == 1
 
 
-def test_pool_refuses_cross_host_redirect(impl, b_server):
+def test_pool_refuses_cross_host_redirect(impl, transport, b_server):
     # HTTPConnectionPool follows only same-host redirects.
-    with HostileServer(_redirect(f"http://127.0.0.2:{b_server.port}/x")) as a:
-        pool = HTTPConnectionPool(a.host, a.port, timeout=3)
+    with HostileServer(_redirect(b_server.url("/x")), tls=transport) as a:
+        pool = client_pool(a, timeout=3)
         with pytest.raises(HostChangedError):
             pool.request("GET", "/", headers=SECRETS)
     assert b_server.requests == []
@@ -405,23 +414,23 @@ def _chunks():
 
 
 @pytest.mark.parametrize("status", ["307 Temporary Redirect", "308 Permanent Redirect"])
-def test_seekable_body_follows_307_308_whole(impl, status):
+def test_seekable_body_follows_307_308_whole(impl, transport, status):
     import io
 
-    with HostileServer([[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]]) as a:
-        with PoolManager(timeout=3) as pm:
+    with HostileServer([[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]], tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             assert pm.request("POST", a.url("/up"), body=io.BytesIO(b"part1-part2")).data == b"ok"
         assert [q.body for q in a.requests] == [b"b\r\npart1-part2\r\n0\r\n\r\n"] * 2
 
 
 @pytest.mark.parametrize("status", ["307 Temporary Redirect", "308 Permanent Redirect", "302 Found"])
-def test_iterator_body_is_not_resent_empty_on_redirect(impl, status):
+def test_iterator_body_is_not_resent_empty_on_redirect(impl, transport, status):
     # 307/308 (and 301/302, which keep the method here) must repeat the
     # content (RFC 9110 section 15.4); a consumed iterator can't be repeated,
     # so the caller must get the 3xx response or an error, never an empty
     # POST sent on their behalf.
-    with HostileServer([[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]]) as a:
-        with PoolManager(timeout=3) as pm:
+    with HostileServer([[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]], tls=transport) as a:
+        with PoolManager(timeout=3, **client_kw(a)) as pm:
             try:
                 r = pm.request("POST", a.url("/up"), body=_chunks())
             except HTTPError:

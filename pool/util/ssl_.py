@@ -353,4 +353,35 @@ def _ssl_wrap_socket_impl(
             )
         SSLTransport._validate_ssl_context_for_tls_in_tls(ssl_context)
         return SSLTransport(sock, ssl_context, server_hostname)
-    return ssl_context.wrap_socket(sock, server_hostname=server_hostname)
+    try:
+        return ssl_context.wrap_socket(sock, server_hostname=server_hostname)
+    except BaseException as e:
+        _close_orphaned_ssl_socket(e)
+        raise
+
+
+def _close_orphaned_ssl_socket(exc: BaseException) -> None:
+    # Before Python 3.13, SSLSocket._create() could raise without closing the
+    # SSLSocket it had made and handed the descriptor to (its pre-handshake
+    # check re-raises, e.g. ECONNRESET when the peer reset the connection
+    # before the handshake): the descriptor then stayed open until garbage
+    # collection, with a ResourceWarning.  Find that socket in the traceback
+    # and close it (closing it again is harmless where Python did).
+    try:
+        import ssl as ssl_module
+
+        create: typing.Any = getattr(ssl_module.SSLSocket, "_create")  # private, hence getattr
+        code = create.__func__.__code__
+    except (ImportError, AttributeError):  # pragma: no cover - no ssl, or another ssl module
+        return
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            orphan = tb.tb_frame.f_locals.get("self")
+            if isinstance(orphan, ssl_module.SSLSocket):
+                try:
+                    orphan.close()
+                except OSError:  # pragma: no cover
+                    pass
+            return
+        tb = tb.tb_next
