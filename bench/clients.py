@@ -465,6 +465,7 @@ class _RawConn:
         self.start = self.end = 0
         self.sock: socket.socket | None = None
         self.requests: dict[Any, bytes] = {}
+        self.pieces: dict[int, memoryview] = {}
 
     def _connect(self) -> socket.socket:
         sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
@@ -599,7 +600,9 @@ class _RawConn:
             count = [0]
             self._chunked(lambda m: count.__setitem__(0, count[0] + len(m)))
             return count[0]
-        piece_buf = memoryview(bytearray(piece))
+        piece_buf = self.pieces.get(piece)
+        if piece_buf is None:  # one buffer per piece size, reused: small bodies cost no allocation
+            piece_buf = self.pieces[piece] = memoryview(bytearray(piece))
         left = length
         while left:
             take = min(piece, left)
