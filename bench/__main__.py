@@ -7,8 +7,12 @@ every installed client in a fresh pinned process per measurement
 busy machine is spread over all of them, then prints one table with ratios to
 urllib3 and to the ``raw`` floor, and saves JSON and a chart.
 
-    python -m bench [--quick | --smoke] [--rounds R] [--clients a,b]
-                    [--scenarios x,y] [--json PATH] [--chart PATH]
+    python -m bench [--quick | --smoke] [--rounds R] [--clients a,b] [--aa CLIENT]
+                    [--scenarios x,y | all] [--json PATH] [--chart PATH]
+
+A client listed twice under two names (``--clients pool,pool#2`` or
+``--aa pool``) is an A/A pair: the same code measured as two clients, so the
+spread between them is the run's noise, printed under the table.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from . import report
-from .clients import CLIENTS, SCENARIOS, client_env
+from .clients import CLIENTS, DEFAULT_SCENARIOS, POST_BODY, SCENARIOS, base_client, client_env, is_client_name
 from .server import Servers, die_with_parent, start_servers
 
 _HERE = Path(__file__).resolve().parent
@@ -50,8 +55,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, help="rounds per (client, scenario); default 3")
     p.add_argument("--seconds", type=float, help="seconds per request-scenario run; default 1.5")
     p.add_argument("--downloads", type=int, help="downloads per body-scenario run; default 3")
-    p.add_argument("--clients", help=f"comma-separated, from: {','.join(CLIENTS)} (default: all)")
-    p.add_argument("--scenarios", help=f"comma-separated, from: {','.join(SCENARIOS)} (default: all)")
+    p.add_argument(
+        "--clients",
+        help=f"comma-separated, from: {','.join(CLIENTS)} (default: all); NAME#2 measures NAME a second time",
+    )
+    p.add_argument(
+        "--aa", metavar="CLIENT", help="add CLIENT#2, an A/A twin of CLIENT: their spread is the run's noise"
+    )
+    p.add_argument(
+        "--scenarios",
+        help=f"comma-separated, from: {','.join(SCENARIOS)}; or 'all' "
+        f"(default: all but {','.join(s for s in SCENARIOS if s not in DEFAULT_SCENARIOS)}; --smoke: all)",
+    )
     p.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="results file")
     p.add_argument("--chart", type=Path, default=RESULTS / "bench.png", help="chart file (PNG)")
     p.add_argument("--no-chart", action="store_true")
@@ -63,16 +78,36 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args.rounds = max(1, args.rounds or rounds)
     args.seconds = args.seconds if args.seconds and args.seconds > 0 else seconds
     args.downloads = max(1, args.downloads or downloads)
-    args.client_list = _pick(args.clients, CLIENTS, "client", p)
-    args.scenario_list = [SCENARIOS[s] for s in _pick(args.scenarios, tuple(SCENARIOS), "scenario", p)]
+    args.client_list = _pick(args.clients, CLIENTS, "client", p, is_client_name)
+    if args.aa:
+        if not is_client_name(args.aa) or "#" in args.aa:
+            p.error(f"--aa: unknown client {args.aa!r}; known: {', '.join(CLIENTS)}")
+        if args.aa not in args.client_list:
+            args.client_list.append(args.aa)
+        twin = f"{args.aa}#2"
+        if twin not in args.client_list:
+            args.client_list.append(twin)
+    scenario_text = args.scenarios
+    if scenario_text and scenario_text.strip() == "all":
+        scenario_text = ",".join(SCENARIOS)
+    default_scenarios = tuple(SCENARIOS) if args.smoke else DEFAULT_SCENARIOS
+    names = _pick(scenario_text, tuple(SCENARIOS), "scenario", p, default=default_scenarios)
+    args.scenario_list = [SCENARIOS[s] for s in names]
     return args
 
 
-def _pick(text: str | None, known: tuple[str, ...], what: str, p: argparse.ArgumentParser) -> list[str]:
+def _pick(
+    text: str | None,
+    known: tuple[str, ...],
+    what: str,
+    p: argparse.ArgumentParser,
+    valid=None,
+    default: tuple[str, ...] | None = None,
+) -> list[str]:
     if not text:
-        return list(known)
+        return list(default if default is not None else known)
     names = [n.strip() for n in text.split(",") if n.strip()]
-    bad = [n for n in names if n not in known]
+    bad = [n for n in names if not (valid(n) if valid else n in known)]
     if bad:
         p.error(f"unknown {what}(s): {', '.join(bad)}; known: {', '.join(known)}")
     return list(dict.fromkeys(names))
@@ -113,27 +148,41 @@ def _worker(servers: Servers, client: str, extra: list[str], timeout: float) -> 
 
 
 # What wrk runs to learn the server's capacity for each request scenario:
-# (path, connections).  threads8 gets 8 connections like the clients do.
-# Body scenarios are left out: wrk reads in 8 KiB pieces, so it moves bulk
-# data slower than a Python client with large reads and would understate the
-# server; there the raw column is the ceiling (the kernel's copies).
-_WRK_LOADS = {
-    "small": ("/small", 1),
-    "h20": ("/h20", 1),
-    "gzip": ("/gz", 1),
-    "threads8": ("/small", 8),
-    "hosts50": ("/small", 1),
+# (path, connections, POST body or None).  threads8 gets 8 connections like
+# the clients do.  Body scenarios (downloads and uploads) are left out: wrk
+# reads in 8 KiB pieces, so it moves bulk data slower than a Python client
+# with large reads and would understate the server; there the raw column is
+# the ceiling (the kernel's copies).
+_WRK_LOADS: dict[str, tuple[str, int, bytes | None]] = {
+    "small": ("/small", 1, None),
+    "small-stream": ("/small", 1, None),
+    "h20": ("/h20", 1, None),
+    "gzip": ("/gz", 1, None),
+    "threads8": ("/small", 8, None),
+    "hosts50": ("/small", 1, None),
+    "https-small": ("/small", 1, None),
+    "post-small": ("/post", 1, POST_BODY),
 }
 _WRK_SIZE = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
 
 
-def _wrk(base: str, path: str, conns: int, prefix: list[str]) -> tuple[float, float] | None:
-    """(requests/s, bytes/s) that wrk gets from one server on the pinned CPU."""
-    cmd = prefix + ["wrk", "-t1", f"-c{conns}", "-d1s", "--timeout", "10s", base + path]
-    try:
-        out = subprocess.run(cmd, capture_output=True, timeout=30).stdout.decode(errors="replace")
-    except (subprocess.SubprocessError, OSError):
-        return None
+def _wrk(base: str, path: str, conns: int, prefix: list[str], post: bytes | None = None) -> tuple[float, float] | None:
+    """(requests/s, bytes/s) that wrk gets from one server on the pinned CPU (POSTing ``post``)."""
+    cmd = prefix + ["wrk", "-t1", f"-c{conns}", "-d1s", "--timeout", "10s"]
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        if post is not None:
+            script = Path(tmp) / "post.lua"
+            script.write_text(
+                'wrk.method = "POST"\n'
+                f"wrk.body = [==[{post.decode()}]==]\n"
+                'wrk.headers["Content-Type"] = "application/json"\n'
+            )
+            cmd += ["-s", str(script)]
+        cmd.append(base + path)
+        try:
+            out = subprocess.run(cmd, capture_output=True, timeout=30).stdout.decode(errors="replace")
+        except (subprocess.SubprocessError, OSError):
+            return None
     req = re.search(r"Requests/sec:\s*([\d.]+)", out)
     xfer = re.search(r"Transfer/sec:\s*([\d.]+)\s*([KMGT]?B)", out)
     if not req or not xfer or "Non-2xx" in out:
@@ -145,14 +194,15 @@ def _server_check(servers: Servers, scenarios, previous: dict | None = None) -> 
     """What wrk gets per scenario, in the scenario's unit (best of this and any previous check)."""
     if shutil.which("wrk") is None:
         return {"tool": None, "note": "wrk not installed (apt package wrk): comparing with the raw floor only"}
-    loads: dict[tuple[str, int], list] = {}
+    loads: dict[tuple[str, str, int, bytes | None], list] = {}
     for sc in scenarios:
         if sc.name in _WRK_LOADS:
-            loads.setdefault(_WRK_LOADS[sc.name], []).append(sc)
+            base = servers.tls if sc.server == "tls" else servers.main
+            if base:
+                loads.setdefault((base, *_WRK_LOADS[sc.name]), []).append(sc)
     best = dict((previous or {}).get("capacity") or {})
-    for (path, conns), scs in loads.items():
-        base = servers.chunked if scs[0].server == "chunked" else servers.main
-        got = _wrk(base, path, conns, servers.pin_prefix())
+    for (base, path, conns, post), scs in loads.items():
+        got = _wrk(base, path, conns, servers.pin_prefix(), post)
         for sc in scs:
             value = None if got is None else got[1] if sc.unit == "B/s" else got[0]
             if value and value > (best.get(sc.name) or 0):
@@ -176,7 +226,7 @@ def _server_warnings(rows: list[dict], check: dict) -> list[str]:
         elif (
             not capacity
             and r["unit"] == "req/s"
-            and r["client"] != "raw"
+            and base_client(r["client"]) != "raw"
             and (r.get("ratio_raw") or 0) > SERVER_SHARE_WARNING
         ):
             # Without wrk, the raw floor stands in for the server's capacity.
@@ -238,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
               f"load {facts['load_average']}")
         print(f"python:  {facts['python']} on {facts['platform']}")
         print(f"pinning: {facts['pinning']}")
-        print(f"server:  {servers.server_version} at {servers.main}; chunked bodies at {servers.chunked}")
+        print(f"server:  {servers.server_version} at {servers.main}"
+              + (f", TLS 1.3 at {servers.tls}" if servers.tls else "")
+              + f"; chunked bodies and uploads at {servers.chunked}")
         if args.smoke:
             print("mode:    smoke (one tiny run each, 1 MiB bodies: numbers are not meaningful)")
         load_warning = _load_warning(facts)
@@ -263,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
 
         samples: dict[tuple[str, str], list[float]] = {}
         errors: dict[tuple[str, str], str] = {}
+        skipped: dict[tuple[str, str], str] = {}  # scenarios a client (or this run) cannot do
         total = args.rounds * len(args.scenario_list) * len(runnable)
         done = 0
         interrupted = False
@@ -278,17 +331,21 @@ def main(argv: list[str] | None = None) -> int:
                     order = runnable[k:] + runnable[:k]
                     for c in order:
                         done += 1
-                        if (sc.name, c) in errors:
+                        if (sc.name, c) in errors or (sc.name, c) in skipped:
                             continue
                         budget = args.seconds * (8 if sc.unit == "B/s" else 1) + 90
                         res = _worker(servers, c, ["--scenario", sc.name] + common, timeout=budget)
                         if res.get("status") == "ok":
                             samples.setdefault((sc.name, c), []).append(res["value"])
-                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<11} {c:<14} "
+                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
                                 f"{report.fmt_value(res['value'], sc.unit)}")
+                        elif res.get("status") == "n/a":
+                            skipped[(sc.name, c)] = res.get("reason", "")
+                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
+                                f"n/a: {res.get('reason')}")
                         else:
                             errors[(sc.name, c)] = res.get("reason", "unknown error")
-                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<11} {c:<14} "
+                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
                                 f"{res.get('status')}: {res.get('reason')}")
         except KeyboardInterrupt:
             interrupted = True
@@ -300,12 +357,16 @@ def main(argv: list[str] | None = None) -> int:
         for (sc_name, c), _why in errors.items():
             samples.pop((sc_name, c), None)
         rows = report.summarize(samples, args.scenario_list, args.client_list)
+        noise = report.noise(rows)
         warnings = list(servers.warnings)
         if not args.smoke:  # smoke numbers are too short to judge the server by
             warnings += _server_warnings(rows, check)
 
         print()
-        print(report.table(rows, status, errors))
+        print(report.table(rows, status, errors, skipped))
+        if noise:
+            print()
+            print(report.noise_text(noise))
         if warnings:
             print()
             print("\n".join(warnings))
@@ -317,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
                 "version": servers.server_version,
                 "main": servers.main,
                 "chunked": servers.chunked,
+                "tls": servers.tls,
+                "tls_missing": servers.tls_missing,
+                "upload": servers.upload,
+                "upload_size": servers.upload_size,
                 "sizes": servers.sizes,
             },
             "settings": {
@@ -330,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
             "clients": status,
             "scenarios": {s.name: s.doc for s in args.scenario_list},
             "results": rows,
+            "noise": noise,
             "errors": [{"scenario": s, "client": c, "reason": r} for (s, c), r in errors.items()],
+            "skipped": [{"scenario": s, "client": c, "reason": r} for (s, c), r in skipped.items()],
             "warnings": warnings,
             "elapsed_s": time.monotonic() - t_start,
         }

@@ -9,7 +9,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from .clients import CLIENTS
+from .clients import CLIENTS, base_client
 
 
 def machine_facts(pinning: str) -> dict:
@@ -72,8 +72,14 @@ def summarize(samples: dict[tuple[str, str], list[float]], scenarios, clients) -
     return rows
 
 
-def table(rows: list[dict], status: dict[str, dict], errors: dict[tuple[str, str], str]) -> str:
-    """The one table people read."""
+def table(
+    rows: list[dict],
+    status: dict[str, dict],
+    errors: dict[tuple[str, str], str],
+    skipped: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """The one table people read (``skipped``: scenarios a client or the run cannot do, and why)."""
+    skipped = skipped or {}
     header = ("scenario", "client", "median", "min–max", "× urllib3", "× raw")
     lines = []
     for r in rows:
@@ -90,7 +96,7 @@ def table(rows: list[dict], status: dict[str, dict], errors: dict[tuple[str, str
                     f"{rr:.2f}" if rr else "-",
                 )
             )
-        elif status.get(c, {}).get("status") == "n/a":
+        elif status.get(c, {}).get("status") == "n/a" or (r["scenario"], c) in skipped:
             lines.append((r["scenario"], c, "n/a", "", "", ""))
         elif (r["scenario"], c) in errors or status.get(c, {}).get("status") != "ok":
             lines.append((r["scenario"], c, "error", "", "", ""))
@@ -115,12 +121,63 @@ def table(rows: list[dict], status: dict[str, dict], errors: dict[tuple[str, str
             notes.append(f"n/a   {c}: {st.get('reason', '')}")
         elif st.get("note"):
             notes.append(f"note  {c}: {st['note']}")
+    # One note per reason: "no TLS" applies to every client of a scenario.
+    by_reason: dict[str, list[str]] = {}
+    for (sc, c), why in skipped.items():
+        by_reason.setdefault(why, []).append(f"{sc}/{c}")
+    for why, where in by_reason.items():
+        notes.append(f"n/a   {', '.join(where)}: {why}")
     for (sc, c), why in errors.items():
         notes.append(f"error {sc}/{c}: {why}")
     if notes:
         out.append("")
         out.extend(notes)
     return "\n".join(out)
+
+
+def noise(rows: list[dict]) -> list[dict]:
+    """The spread within each A/A pair (a client and its ``#`` twin), per scenario.
+
+    For every scenario both measured: the difference of the two medians
+    relative to their mean.  Summarised as the median and the largest of
+    those over the run's scenarios; a ratio between two other clients that
+    is within that spread is within the noise of the run.
+    """
+    med = {(r["scenario"], r["client"]): r["median"] for r in rows if "median" in r}
+    clients = list(dict.fromkeys(r["client"] for r in rows))
+    out = []
+    for twin in clients:
+        first = base_client(twin)
+        if twin == first or first not in clients:
+            continue
+        per = {}
+        for r in rows:
+            a, b = med.get((r["scenario"], first)), med.get((r["scenario"], twin))
+            if r["client"] == first and a and b:
+                per[r["scenario"]] = abs(a - b) / ((a + b) / 2)
+        if per:
+            worst = max(per, key=per.get)  # type: ignore[arg-type]
+            out.append(
+                {
+                    "client": first,
+                    "twin": twin,
+                    "per_scenario": per,
+                    "median": statistics.median(per.values()),
+                    "max": per[worst],
+                    "max_scenario": worst,
+                }
+            )
+    return out
+
+
+def noise_text(pairs: list[dict]) -> str:
+    """One line per A/A pair."""
+    return "\n".join(
+        f"A/A noise ({p['client']} vs {p['twin']}, the same client measured twice): "
+        f"median {p['median']:.1%} between their medians over {len(p['per_scenario'])} scenario(s), "
+        f"largest {p['max']:.1%} ({p['max_scenario']}); differences this small are noise."
+        for p in pairs
+    )
 
 
 def write_json(path: Path, payload: dict) -> None:
@@ -149,8 +206,10 @@ def write_chart(path: Path, rows: list[dict], scenarios, clients, title: str) ->
         xs = [i + (k - (len(shown) - 1) / 2) * width for i in range(len(scenarios))]
         ys = [by.get((s.name, c)) or 1.0 for s in scenarios]
         # Bars grow from ×1, up for faster and down for slower than urllib3.
-        color = f"C{CLIENTS.index(c) % 10}" if c in CLIENTS else None  # same colour every chart
-        ax.bar(xs, [y - 1.0 for y in ys], width, bottom=1.0, label=c, color=color)
+        base = base_client(c)
+        color = f"C{CLIENTS.index(base) % 10}" if base in CLIENTS else None  # same colour every chart
+        hatch = "//" if base != c else None  # an A/A twin: its client's colour, hatched
+        ax.bar(xs, [y - 1.0 for y in ys], width, bottom=1.0, label=c, color=color, hatch=hatch)
     ax.axhline(1.0, color="black", linewidth=1.0, label="urllib3 (×1)")
     ax.set_yscale("log")
     ax.set_ylim(min(ratios) / 1.3, max(ratios) * 1.3)

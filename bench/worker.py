@@ -8,7 +8,8 @@ loads client C (import-time choices such as POOL_NO_EXTENSIONS or
 warms up, runs scenario S for T seconds or N requests (request scenarios) or a
 fixed number of downloads (body scenarios), and prints one JSON line:
 ``{"status": "ok", "value": ..., "unit": "req/s"|"B/s", "count": ..., "elapsed": ...}``.
-A client that cannot run prints ``{"status": "n/a", "reason": ...}`` and exits 0;
+A client that cannot run (or cannot do this scenario: say, no HTTPS server in
+this run) prints ``{"status": "n/a", "reason": ...}`` and exits 0;
 a client that fails mid-run prints ``{"status": "error", ...}`` and exits 1.
 ``--probe`` only loads the client and reports its version.
 """
@@ -187,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
             args.downloads,
             warmup=not args.no_warmup,
         )
+    except Unavailable as exc:
+        _emit({**base, "status": "n/a", "reason": str(exc)})
+        return 0
     except Exception as exc:
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         _emit({**base, "status": "error", "reason": tb[:300]})
