@@ -223,7 +223,7 @@ def test_read_amt_content_length(wire, transport):
         r = wire.Reader(sock)
         r.read_head()
         parts = []
-        for i in range(20):
+        for _ in range(20):
             part = r.read(100)
             if not part:
                 break
