@@ -12,6 +12,21 @@ python -m mypy --version
 python -m mypy --strict pool/
 echo "typecheck: mypy --strict pool/ is clean"
 
+# A user's strict type check sees pool's own public names too: mypy takes a
+# name imported into a package without `as` (and not in __all__) as private.
+user="$(mktemp -d)"
+cat >"$user/uses_pool.py" <<'PY'
+import pool
+
+pool.install_as_urllib3()
+version: str = pool.__version__
+compiled: bool = pool.HAS_EXTENSIONS
+http = pool.PoolManager(retries=pool.Retry(2), timeout=pool.Timeout(connect=1.0))
+PY
+(cd "$user" && MYPYPATH="$OLDPWD" python -m mypy --strict --no-incremental --config-file "$OLDPWD/pyproject.toml" uses_pool.py) || { rm -rf "$user"; exit 1; }
+rm -rf "$user"
+echo "typecheck: pool's public names type-check in user code"
+
 # stubtest imports the compiled module and compares it with the .pyi.  It
 # runs on a copy holding just that module and what it imports, so errors
 # elsewhere in the package cannot stop it.

@@ -15,9 +15,12 @@ from logging import NullHandler
 
 from . import exceptions
 from ._collections import HTTPHeaderDict
-from ._install import install_as_urllib3
-from ._version import __version__
-from ._wire import HAS_EXTENSIONS
+
+# pool's own public names beside urllib3's __all__: the `as` form exports
+# them to type checkers (mypy --strict reports a bare import as private).
+from ._install import install_as_urllib3 as install_as_urllib3
+from ._version import __version__ as __version__
+from ._wire import HAS_EXTENSIONS as HAS_EXTENSIONS
 from .connectionpool import HTTPConnectionPool, HTTPSConnectionPool, connection_from_url
 from .filepost import encode_multipart_formdata
 from .poolmanager import PoolManager, ProxyManager, proxy_from_url

@@ -261,5 +261,5 @@ def install_as_urllib3() -> None:
         # ``log``; point it at the urllib3 logger of the same name.
         for suffix, module in modules.items():
             if isinstance(getattr(module, "log", None), logging.Logger):
-                setattr(module, "log", logging.getLogger("urllib3" + suffix))
+                setattr(module, "log", logging.getLogger("urllib3" + suffix))  # noqa: B010 - mypy knows no `log` on ModuleType
         logging.getLogger("urllib3").addHandler(logging.NullHandler())

@@ -921,6 +921,11 @@ class Reader:
     # -- receiving
 
     def _recv(self, view: memoryview) -> int:
+        # A caller passing a slice of its destination releases it in a
+        # `with` block: when this raises (a timeout), the traceback keeps
+        # the slice, and an unreleased slice of a BytesIO.getbuffer() view
+        # (read() fills one) crashes CPython 3.12.1's garbage collector
+        # when it clears the BytesIO before the view.
         deadline = self.deadline
         if deadline is not None:
             remaining = deadline - time.monotonic()
@@ -1108,8 +1113,10 @@ class Reader:
                 n = 0
             elif want >= _DIRECT_MIN:
                 # Straight into the caller's memory, never past this body's
-                # end, so no byte of what follows is taken.
-                n = self._recv(dest[got:want])
+                # end, so no byte of what follows is taken.  The slice is
+                # released even when recv raises (see _recv).
+                with dest[got:want] as part:
+                    n = self._recv(part)
             else:
                 if self._fill():
                     continue
@@ -1158,7 +1165,8 @@ class Reader:
                         self._grow_buffer(_BIG_BUFFER)
                     n = min(want - got, c.remaining)
                     if n >= _DIRECT_MIN and n >= len(self._buf):
-                        n = self._recv(dest[got : got + n])
+                        with dest[got : got + n] as part:
+                            n = self._recv(part)
                         if not n:
                             raise _incomplete(self.bytes_read + got, c.remaining)
                     elif self._fill():

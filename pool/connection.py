@@ -13,6 +13,7 @@ head is serialized in one call by the wire layer, and each socket gets one
 from __future__ import annotations
 
 import datetime
+import http.client
 import logging
 import os
 import re
@@ -22,7 +23,7 @@ import sys
 import time
 import typing
 import warnings
-import http.client
+
 # urllib3 exports http.client's base exception from here; pool raises its own
 # classes, but code that catches this name keeps working.
 from http.client import HTTPException as HTTPException

@@ -814,7 +814,16 @@ def _guard_stream(config: typing.Any) -> typing.Any:
         try:
             from _pytest.faulthandler import fault_handler_stderr_fd_key
 
-            _guard.append(os.fdopen(os.dup(config.stash[fault_handler_stderr_fd_key]), "w"))
+            stream = os.fdopen(os.dup(config.stash[fault_handler_stderr_fd_key]), "w")
+
+            def _close() -> None:
+                # Closed with the run: left to interpreter shutdown, it ends
+                # the output with a ResourceWarning (3.10, 3.13).
+                _guard.clear()
+                stream.close()
+
+            config.add_cleanup(_close)
+            _guard.append(stream)
         except Exception:  # pragma: no cover - another pytest version
             _guard.append(sys.__stderr__)
     return _guard[0]

@@ -398,7 +398,7 @@ def test_same_handshake_as_urllib3(scheme):
 def test_connection_reuse_one_handshake():
     with Server() as server, SocksServer() as proxy:
         with psocks.SOCKSProxyManager(proxy.url("socks5h")) as http:
-            for i in range(2):
+            for _ in range(2):
                 r = http.request("GET", f"http://localhost:{server.port}/conn")
                 assert r.data == b"1"
             assert http.stats()["opened"] == 1

@@ -223,7 +223,7 @@ def test_read_amt_content_length(wire, transport):
         r = wire.Reader(sock)
         r.read_head()
         parts = []
-        for i in range(20):
+        for _ in range(20):
             part = r.read(100)
             if not part:
                 break
@@ -737,6 +737,36 @@ def test_deadline_during_body(wire, transport):
             r.read()
         assert time.monotonic() - t0 < 3.0
         assert not r.reusable
+
+
+def test_timeout_mid_body_leaves_no_view_exported(wire, transport):
+    """A body read that times out leaves no unreleased memoryview in its
+    traceback: the twin's read() receives into a BytesIO.getbuffer() view,
+    and CPython 3.12.1's garbage collector crashes clearing such a BytesIO
+    while a slice of that view is still alive in the same cycle."""
+
+    def script(conn):
+        conn.sendall(head(b"200 OK", b"Content-Length: 1000000") + b"partial")
+        _wait_for_close(conn)
+
+    with peer(transport, script) as sock:
+        r = wire.Reader(sock)
+        r.read_head()
+        r.deadline = time.monotonic() + 0.2
+        with pytest.raises(TimeoutError) as info:
+            r.read()
+    live = []
+    tb = info.value.__traceback__
+    while tb is not None:
+        for name, value in tb.tb_frame.f_locals.items():
+            if isinstance(value, memoryview):
+                try:
+                    value.nbytes
+                except ValueError:  # released
+                    continue
+                live.append(f"{tb.tb_frame.f_code.co_name}: {name}")
+        tb = tb.tb_next
+    assert not live
 
 
 def test_deadline_sets_socket_timeout(wire, transport):

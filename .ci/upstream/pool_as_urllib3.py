@@ -26,7 +26,8 @@ import pool  # noqa: E402
 
 pool.install_as_urllib3()
 
-import urllib3  # noqa: E402
+# Imported for its effect: the alias must resolve to pool (_check() below).
+import urllib3  # noqa: E402, F401
 
 _POOL_DIR = os.path.dirname(os.path.abspath(pool.__file__))
 

@@ -57,6 +57,7 @@ from ..exceptions import ConnectTimeoutError, NewConnectionError
 from ..poolmanager import PoolManager
 from ..util.url import parse_url
 
+
 class _TYPE_SOCKS_OPTIONS(typing.TypedDict):
     """What a SOCKS connection needs to know about its proxy (urllib3's
     shape, ``proxy_port`` annotation included)."""

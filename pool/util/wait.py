@@ -48,7 +48,7 @@ def _poll_works() -> bool:
     return True
 
 
-def wait_for_socket(
+def wait_for_socket(  # noqa: F811 - rebinds itself on first use (below)
     sock: socket.socket, read: bool = False, write: bool = False, timeout: float | None = None
 ) -> bool:
     """Wait until *sock* is readable (*read*) and/or writable (*write*);
