@@ -21,7 +21,6 @@ import shutil
 import socket
 import ssl
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -30,10 +29,10 @@ from bench import report
 from bench.clients import POST_BODY, SCENARIOS, THREADS, Job, Unavailable, load
 from bench.server import (
     ANSWER,
+    _answer_fields,
     _body_framing,
     _Closed,
     _Connection,
-    _answer_fields,
     _head,
     _server_tls_context,
     make_tls_files,

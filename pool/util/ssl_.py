@@ -370,7 +370,7 @@ def _close_orphaned_ssl_socket(exc: BaseException) -> None:
     try:
         import ssl as ssl_module
 
-        create: typing.Any = getattr(ssl_module.SSLSocket, "_create")  # private, hence getattr
+        create: typing.Any = getattr(ssl_module.SSLSocket, "_create")  # noqa: B009 - private, hence getattr
         code = create.__func__.__code__
     except (ImportError, AttributeError):  # pragma: no cover - no ssl, or another ssl module
         return
