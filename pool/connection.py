@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import io
 import logging
 import os
 import re
 import select
 import socket
+import stat
 import sys
 import time
 import typing
@@ -700,7 +702,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         head = serialize_request(method, url, pairs)
 
         if declared is not None:
-            chunks = _LengthChecked(chunks, declared)
+            chunks = _LengthChecked(chunks, declared, body)
         if isinstance(chunks, tuple) and len(chunks) == 1:
             only = chunks[0]
             if len(only) <= _COALESCE_LIMIT:
@@ -799,6 +801,10 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
 
     def _send_body(self, sock: typing.Any, head: bytes, chunks: typing.Iterable[typing.Any], chunked: bool) -> None:
         sock.sendall(head)
+        if type(chunks) is _LengthChecked and chunks.file is not None and type(sock) is socket.socket:
+            # A file on disk over plain TCP: the kernel copies it (sendfile).
+            chunks.sendfile(sock)
+            return
         for chunk in chunks:
             # An empty chunk would end a chunked body early (RFC 9112 §7.1).
             if not chunk:
@@ -999,14 +1005,53 @@ def _check_skippable(name: str | bytes) -> None:
         raise ValueError(f"urllib3.util.SKIP_HEADER only supports '{allowed}'")
 
 
+# A body of a declared length at least this large, in a file on disk, goes
+# out with sendfile() on plain TCP; smaller ones are cheaper read and sent.
+_SENDFILE_MIN = 65536
+# Exactly these types: a subclass may override read() (progress callbacks,
+# throttling), which sendfile() would bypass.
+_DISK_FILE_TYPES = (io.BufferedReader, io.BufferedRandom, io.FileIO)
+
+
+def _is_disk_file(body: typing.Any) -> bool:
+    """Whether *body* is a binary file object, of Python's own types, over a
+    regular file: what the kernel can send without Python reading it."""
+    if type(body) not in _DISK_FILE_TYPES or "b" not in getattr(body, "mode", "b"):
+        return False
+    try:
+        return body.readable() and body.seekable() and stat.S_ISREG(os.fstat(body.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 class _LengthChecked:
     """Wraps a body of unknown length that the caller declared with
     Content-Length, and refuses to send more or fewer bytes than declared:
     a mismatch would desynchronise the connection (RFC 9112 §6.3)."""
 
-    def __init__(self, chunks: typing.Iterable[typing.Any], declared: int) -> None:
+    def __init__(self, chunks: typing.Iterable[typing.Any], declared: int, body: typing.Any = None) -> None:
         self._chunks = chunks
         self._declared = declared
+        # The body itself when the kernel may send it (see sendfile()).
+        self.file = body if declared >= _SENDFILE_MIN and _is_disk_file(body) else None
+
+    def sendfile(self, sock: socket.socket) -> None:
+        """Send the declared length of :attr:`file`, from its position, with
+        the kernel's sendfile; raise as iterating would on a mismatch.
+
+        The last byte is read and sent only once the file is known to end
+        right after it: like the iteration, this never lets the server
+        receive a whole request out of a body longer than declared."""
+        file: typing.Any = self.file
+        declared = self._declared
+        start = file.tell()
+        sent = sock.sendfile(file, start, declared - 1)  # leaves the file at start + sent
+        tail = file.read(2) if sent == declared - 1 else b""
+        if sent + len(tail) > declared:
+            raise InvalidBodyFraming(f"The body is longer than its Content-Length {declared}")
+        if sent + len(tail) < declared:
+            raise InvalidBodyFraming(f"The body ended after {sent + len(tail)} of its Content-Length {declared} bytes")
+        sock.sendall(tail)
 
     def __iter__(self) -> typing.Iterator[bytes]:
         sent = 0
