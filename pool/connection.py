@@ -33,6 +33,7 @@ from http.client import ResponseNotReady
 from socket import timeout as SocketTimeout
 
 from ._base_connection import _TYPE_BODY, ProxyConfig, _ResponseOptions  # noqa: F401
+from ._cache import BoundedCache
 from ._version import URLLIB3_API_VERSION
 from ._wire import HeadParser, Reader, serialize_request
 from .exceptions import (
@@ -212,7 +213,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     # Serialized heads of body-less requests without caller headers, by
     # (method, target), for the _base_headers they were made with: a
     # keep-alive client asks for the same few URLs again and again.
-    _head_cache: tuple[typing.Any, dict[tuple[str, str], bytes]] | None = None
+    _head_cache: tuple[typing.Any, BoundedCache[tuple[str, str], bytes]] | None = None
 
     # Pool bookkeeping. _pool is the pool the connection is checked out
     # from; _checked_out is True while out, False once returned, None for a
@@ -574,7 +575,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             base = self._base_headers
             cache = self._head_cache
             if cache is None or cache[0] is not base:
-                cache = self._head_cache = (base, {})
+                cache = self._head_cache = (base, BoundedCache(_HEAD_CACHE_MAX))
             data = cache[1].get((method, url))
             if data is None:
                 if method in _METHODS_NOT_EXPECTING_BODY or method.upper() in _METHODS_NOT_EXPECTING_BODY:
@@ -582,9 +583,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
                 else:
                     pairs = (*base[:2], ("Content-Length", "0"), base[2])
                 data = serialize_request(method, url, pairs)
-                if len(cache[1]) >= _HEAD_CACHE_MAX:
-                    cache[1].clear()
-                cache[1][(method, url)] = data
+                cache[1].put((method, url), data)
             chunks = None
         else:
             data, chunks, chunked = self._prepare(method, url, body, headers, chunked)

@@ -16,6 +16,7 @@ from types import TracebackType
 from urllib.parse import unquote
 
 from ._base_connection import ProxyConfig
+from ._cache import BoundedCache
 from ._collections import RecentlyUsedContainer
 from ._request_methods import RequestMethods
 from .connectionpool import (
@@ -222,7 +223,7 @@ class PoolManager(RequestMethods):
         # (scheme, host, port) -> PoolKey for requests without pool_kwargs,
         # valid while connection_pool_kw (compared with a shallow copy) and
         # key_fn_by_scheme are unchanged.
-        self._key_cache: dict[tuple[typing.Any, ...], PoolKey] = {}
+        self._key_cache: BoundedCache[tuple[typing.Any, ...], PoolKey] = BoundedCache(_KEY_CACHE_MAX)
         self._key_cache_basis: tuple[typing.Any, ...] = ()
 
     def __enter__(self) -> PoolManager:
@@ -394,16 +395,11 @@ class PoolManager(RequestMethods):
             fn = self.key_fn_by_scheme.get(scheme.lower())
             if fn is not None:
                 kw = self.connection_pool_kw
-                if (
-                    not basis
-                    or basis[0] != kw
-                    or basis[1] is not self.key_fn_by_scheme
-                    or len(self._key_cache) >= _KEY_CACHE_MAX
-                ):
-                    # New settings (or a full cache): the old keys are void.
+                if not basis or basis[0] != kw or basis[1] is not self.key_fn_by_scheme:
+                    # New settings: the old keys are void.
                     self._key_cache.clear()
                     self._key_cache_basis = (kw.copy(), self.key_fn_by_scheme)
-                self._key_cache[cache_key] = fn(ctx)
+                self._key_cache.put(cache_key, fn(ctx))
         return pool
 
     def urlopen(  # type: ignore[override]

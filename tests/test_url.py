@@ -239,8 +239,7 @@ def test_url_is_immutable_and_picklable():
 def test_parse_url_is_cached_and_bounded():
     url = "https://cached.example/path?x=1"
     assert parse_url(url) is parse_url(url)
-    info = url_mod._parse_url_cached.cache_info()
-    assert info.maxsize is not None and 0 < info.maxsize <= 4096
+    assert 0 < url_mod._URL_CACHE.maxsize <= 4096
     # Errors are not cached: they raise every time.
     for _ in range(2):
         with pytest.raises(LocationParseError):
