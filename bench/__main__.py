@@ -49,9 +49,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="3 rounds of 0.5 s: a few minutes")
-    mode.add_argument(
-        "--smoke", action="store_true", help="every scenario once, tiny durations and bodies (for tests)"
-    )
+    mode.add_argument("--smoke", action="store_true", help="every scenario once, tiny durations and bodies (for tests)")
     p.add_argument("--rounds", type=int, help="rounds per (client, scenario); default 3")
     p.add_argument("--seconds", type=float, help="seconds per request-scenario run; default 1.5")
     p.add_argument("--downloads", type=int, help="downloads per body-scenario run; default 3")
@@ -264,9 +262,7 @@ def _raise_interrupt(signum, frame) -> None:
 
 def _print_check(check: dict, when: str) -> None:
     if check.get("tool"):
-        caps = ", ".join(
-            f"{k} {report.fmt_value(v, SCENARIOS[k].unit)}" for k, v in check["capacity"].items() if v
-        )
+        caps = ", ".join(f"{k} {report.fmt_value(v, SCENARIOS[k].unit)}" for k, v in check["capacity"].items() if v)
         print(f"server check, {when} ({check['tool']}, same CPU): {caps or 'no answer'}")
     else:
         print(f"server check: {check.get('note')}")
@@ -284,13 +280,17 @@ def main(argv: list[str] | None = None) -> int:
         small_bodies=args.smoke, install=args.install, pin=not args.no_pin, use_nginx=not args.python_server
     ) as servers:
         facts = report.machine_facts(servers.pinning)
-        print(f"machine: {facts['cpu']}, {facts['cores']} cores ({facts['usable_cores']} usable), "
-              f"load {facts['load_average']}")
+        print(
+            f"machine: {facts['cpu']}, {facts['cores']} cores ({facts['usable_cores']} usable), "
+            f"load {facts['load_average']}"
+        )
         print(f"python:  {facts['python']} on {facts['platform']}")
         print(f"pinning: {facts['pinning']}")
-        print(f"server:  {servers.server_version} at {servers.main}"
-              + (f", TLS 1.3 at {servers.tls}" if servers.tls else "")
-              + f"; chunked bodies and uploads at {servers.chunked}")
+        print(
+            f"server:  {servers.server_version} at {servers.main}"
+            + (f", TLS 1.3 at {servers.tls}" if servers.tls else "")
+            + f"; chunked bodies and uploads at {servers.chunked}"
+        )
         if args.smoke:
             print("mode:    smoke (one tiny run each, 1 MiB bodies: numbers are not meaningful)")
         load_warning = _load_warning(facts)
@@ -305,8 +305,14 @@ def main(argv: list[str] | None = None) -> int:
         for c in args.client_list:
             st = _worker(servers, c, ["--probe"], timeout=60)
             status[c] = st
-            log(f"client {c}: " + (st.get("version", "") if st.get("status") == "ok" else
-                                    f"{st.get('status')} ({st.get('reason', '')})"))
+            log(
+                f"client {c}: "
+                + (
+                    st.get("version", "")
+                    if st.get("status") == "ok"
+                    else f"{st.get('status')} ({st.get('reason', '')})"
+                )
+            )
         runnable = [c for c in args.client_list if status[c].get("status") == "ok"]
 
         # Smoke runs only check the first scenario: the check costs a second each.
@@ -319,8 +325,16 @@ def main(argv: list[str] | None = None) -> int:
         total = args.rounds * len(args.scenario_list) * len(runnable)
         done = 0
         interrupted = False
-        common = ["--servers", servers.to_json(), "--max-requests", str(_MAX_REQUESTS),
-                  "--seconds", str(args.seconds), "--downloads", str(args.downloads)]
+        common = [
+            "--servers",
+            servers.to_json(),
+            "--max-requests",
+            str(_MAX_REQUESTS),
+            "--seconds",
+            str(args.seconds),
+            "--downloads",
+            str(args.downloads),
+        ]
         if args.smoke:
             common.append("--no-warmup")
         try:
@@ -337,16 +351,19 @@ def main(argv: list[str] | None = None) -> int:
                         res = _worker(servers, c, ["--scenario", sc.name] + common, timeout=budget)
                         if res.get("status") == "ok":
                             samples.setdefault((sc.name, c), []).append(res["value"])
-                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
-                                f"{report.fmt_value(res['value'], sc.unit)}")
+                            log(
+                                f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
+                                f"{report.fmt_value(res['value'], sc.unit)}"
+                            )
                         elif res.get("status") == "n/a":
                             skipped[(sc.name, c)] = res.get("reason", "")
-                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
-                                f"n/a: {res.get('reason')}")
+                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} n/a: {res.get('reason')}")
                         else:
                             errors[(sc.name, c)] = res.get("reason", "unknown error")
-                            log(f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
-                                f"{res.get('status')}: {res.get('reason')}")
+                            log(
+                                f"[{done:>4}/{total}] round {rnd + 1} {sc.name:<16} {c:<14} "
+                                f"{res.get('status')}: {res.get('reason')}"
+                            )
         except KeyboardInterrupt:
             interrupted = True
             log("interrupted: reporting what was measured so far")
@@ -405,8 +422,10 @@ def main(argv: list[str] | None = None) -> int:
         report.write_json(args.json, payload)
         print(f"results: {args.json}")
         if not args.no_chart:
-            title = (f"{facts['cpu']} · {facts['python']} · {servers.server_version} · "
-                     f"{args.rounds} rounds · {facts['pinning']}")
+            title = (
+                f"{facts['cpu']} · {facts['python']} · {servers.server_version} · "
+                f"{args.rounds} rounds · {facts['pinning']}"
+            )
             print(report.write_chart(args.chart, rows, args.scenario_list, args.client_list, title))
     if interrupted:
         return 130

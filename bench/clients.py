@@ -83,33 +83,68 @@ SCENARIOS = {
         Scenario("gzip", "/gz", "req/s", "get", "main", "~1 MiB text, gzip-decoded"),
         Scenario("hosts50", "/small", "req/s", "hosts", "main", "round-robin over 50 hosts, one manager"),
         Scenario(
-            "small-stream", "/small", "req/s", "stream", "main",
+            "small-stream",
+            "/small",
+            "req/s",
+            "stream",
+            "main",
             "small, read as requests does: preload_content=False, stream(64 KiB)",
         ),
         Scenario(
-            "post-small", "/post", "req/s", "send", "main",
-            f"keep-alive POST of a {len(POST_BODY)}-byte JSON body, 26-byte JSON answer", body="json",
+            "post-small",
+            "/post",
+            "req/s",
+            "send",
+            "main",
+            f"keep-alive POST of a {len(POST_BODY)}-byte JSON body, 26-byte JSON answer",
+            body="json",
         ),
         Scenario(
-            "https-small", "/small", "req/s", "get", "tls",
+            "https-small",
+            "/small",
+            "req/s",
+            "get",
+            "tls",
             "small over TLS 1.3 (keep-alive), verified against the run's CA",
         ),
         Scenario("https-big", "/big", "B/s", "get", "tls", "64 MiB over TLS 1.3, read whole"),
         Scenario(
-            "https-big-stream", "/big", "B/s", "stream", "tls", "64 MiB over TLS 1.3 in 64 KiB pieces",
+            "https-big-stream",
+            "/big",
+            "B/s",
+            "stream",
+            "tls",
+            "64 MiB over TLS 1.3 in 64 KiB pieces",
             default=False,
         ),
         Scenario(
-            "upload", "/upload", "B/s", "send", "upload",
-            "PUT 64 MiB from bytes; the server reads it all, then answers", body="bytes",
+            "upload",
+            "/upload",
+            "B/s",
+            "send",
+            "upload",
+            "PUT 64 MiB from bytes; the server reads it all, then answers",
+            body="bytes",
         ),
         Scenario(
-            "upload-file", "/upload", "B/s", "send", "upload",
-            "PUT 64 MiB from an open file (Content-Length given)", body="file", default=False,
+            "upload-file",
+            "/upload",
+            "B/s",
+            "send",
+            "upload",
+            "PUT 64 MiB from an open file (Content-Length given)",
+            body="file",
+            default=False,
         ),
         Scenario(
-            "upload-chunked", "/upload", "B/s", "send", "upload",
-            "PUT 64 MiB chunked, from a generator of 64 KiB pieces", body="chunked", default=False,
+            "upload-chunked",
+            "/upload",
+            "B/s",
+            "send",
+            "upload",
+            "PUT 64 MiB chunked, from a generator of 64 KiB pieces",
+            body="chunked",
+            default=False,
         ),
     )
 }
@@ -453,9 +488,7 @@ class _RawConn:
     #: Request bodies up to this size go out in one send with their head.
     _ONE_SEND = 64 << 10
 
-    def __init__(
-        self, host: str, port: int, timeout: float | None, tls: ssl.SSLContext | None = None
-    ) -> None:
+    def __init__(self, host: str, port: int, timeout: float | None, tls: ssl.SSLContext | None = None) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -495,9 +528,7 @@ class _RawConn:
         sock = self.sock or self._connect()
         req = self.requests.get(target)
         if req is None:
-            req = self.requests[target] = (
-                f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode()
-            )
+            req = self.requests[target] = f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode()
         sock.sendall(req)
         return self._response_head()
 

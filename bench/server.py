@@ -135,10 +135,7 @@ class Servers:
 def _gz_text() -> bytes:
     """About 1 MiB of word-like text: compresses the way real text does."""
     rng = random.Random(1234)
-    words = [
-        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10)))
-        for _ in range(2000)
-    ]
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10))) for _ in range(2000)]
     out: list[str] = []
     size = 0
     while size < GZ_TEXT_SIZE:
@@ -196,9 +193,7 @@ def _python_responses(all_paths: bool, sizes: dict[str, int]) -> dict[bytes, byt
         resp[b"/small"] = _head("200 OK", _static_fields(len(small))) + small
         resp[b"/h20"] = _head("200 OK", _static_fields(len(small)) + _EXTRA_HEADERS) + small
         resp[b"/big"] = _head("200 OK", _static_fields(sizes["big"])) + bytes(sizes["big"])
-        resp[b"/gz"] = (
-            _head("200 OK", _static_fields(len(gz), "text/plain") + [("Content-Encoding", "gzip")]) + gz
-        )
+        resp[b"/gz"] = _head("200 OK", _static_fields(len(gz), "text/plain") + [("Content-Encoding", "gzip")]) + gz
         resp[b"/post"] = answer
     return resp
 
@@ -411,9 +406,7 @@ def _server_tls_context(cert: str, key: str) -> ssl.SSLContext:
     return ctx
 
 
-def _serve(
-    all_paths: bool, small_bodies: bool, max_seconds: float, tls_cert: str = "", tls_key: str = ""
-) -> None:
+def _serve(all_paths: bool, small_bodies: bool, max_seconds: float, tls_cert: str = "", tls_key: str = "") -> None:
     sizes = SMALL_SIZES if small_bodies else FULL_SIZES
     responses = _python_responses(all_paths, sizes)
     addresses = ["127.0.0.1"]
@@ -501,13 +494,43 @@ def make_tls_files(directory: Path, use_trustme: bool = True) -> tuple[str, str,
     )
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
     steps = [
-        [openssl, "req", "-x509", *ec, "-keyout", str(ca_key), "-out", str(ca_file), "-days", "2",
-         "-subj", "/O=pool bench/CN=pool bench CA",
-         "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        [
+            openssl,
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca_file),
+            "-days",
+            "2",
+            "-subj",
+            "/O=pool bench/CN=pool bench CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
         [openssl, "req", *ec, "-keyout", str(key_file), "-out", str(csr), "-subj", "/O=pool bench/CN=127.0.0.1"],
-        [openssl, "x509", "-req", "-in", str(csr), "-CA", str(ca_file), "-CAkey", str(ca_key),
-         "-CAcreateserial", "-out", str(cert_file), "-days", "2", "-extfile", str(ext)],
+        [
+            openssl,
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca_file),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-out",
+            str(cert_file),
+            "-days",
+            "2",
+            "-extfile",
+            str(ext),
+        ],
     ]
     for cmd in steps:
         try:
@@ -643,11 +666,10 @@ def find_nginx(install: bool = False) -> tuple[str | None, str]:
     return None, "nginx not found (install nginx-light, or run as root with --install)"
 
 
-def _nginx_conf(tmp: Path, www: Path, port: int, tls_port: int | None = None,
-                tls: tuple[str, str, str] | None = None) -> str:
-    listens = "\n".join(
-        f"        listen 127.0.0.{i}:{port};" for i in range(1, 2 + HOST_COUNT)
-    )
+def _nginx_conf(
+    tmp: Path, www: Path, port: int, tls_port: int | None = None, tls: tuple[str, str, str] | None = None
+) -> str:
+    listens = "\n".join(f"        listen 127.0.0.{i}:{port};" for i in range(1, 2 + HOST_COUNT))
     extra = "\n".join(f'            add_header {k} "{v}";' for k, v in _EXTRA_HEADERS)
     user = "user root root;\n" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
     answer = ANSWER.decode().replace("'", "\\'")
@@ -717,9 +739,7 @@ def _start_nginx(
         f.truncate(sizes["big"])  # sparse: no disk work, sendfile reads zeros
     text = _gz_text()
     (www / "gz").write_bytes(gzip.compress(text, compresslevel=6, mtime=0))
-    decoded = {
-        "/small": SMALL_BODY, "/h20": SMALL_BODY, "/big": sizes["big"], "/gz": len(text), "/post": len(ANSWER)
-    }
+    decoded = {"/small": SMALL_BODY, "/h20": SMALL_BODY, "/big": sizes["big"], "/gz": len(text), "/post": len(ANSWER)}
     last_error = ""
     for _attempt in range(5):
         port = _free_port()

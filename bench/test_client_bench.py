@@ -48,9 +48,7 @@ _BODY_ROUNDS = 5
 
 def _disabled(config) -> bool:
     # pytest-benchmark's own rule: --benchmark-enable wins over --benchmark-disable.
-    return bool(config.getoption("benchmark_disable", False)) and not config.getoption(
-        "benchmark_enable", False
-    )
+    return bool(config.getoption("benchmark_disable", False)) and not config.getoption("benchmark_enable", False)
 
 
 @pytest.fixture(scope="session")
@@ -186,8 +184,7 @@ def test_raw_client_framing_across_splits():
     """raw reads Content-Length and chunked bodies (with an extension) split anywhere."""
     raw = load("raw").make(timeout=5)
     chunked = (
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"
     )
     fixed = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"
     port, t = _serve_once([chunked, fixed, chunked], 3)
@@ -258,8 +255,9 @@ def _check_contract(bench_servers) -> None:
         assert pm.request("GET", base + "/small").status == 200
 
     # A POST gets a small JSON answer; so does an upload, in either framing.
-    post = pm.request("POST", bench_servers.main + "/post", body=POST_BODY,
-                      headers={"Content-Type": "application/json"})
+    post = pm.request(
+        "POST", bench_servers.main + "/post", body=POST_BODY, headers={"Content-Type": "application/json"}
+    )
     assert post.status == 200 and post.data == ANSWER
     assert post.headers["Content-Type"] == "application/json"
     assert 1000 <= len(POST_BODY) <= 1100
@@ -465,9 +463,12 @@ def test_aa_noise_is_the_spread_between_twins():
     """pool and pool#2 are one client twice: their relative difference is the noise."""
     scs = [SCENARIOS["small"], SCENARIOS["big"]]
     samples = {
-        ("small", "pool"): [100.0], ("small", "pool#2"): [110.0],
-        ("big", "pool"): [50.0], ("big", "pool#2"): [50.0],
-        ("small", "urllib3"): [10.0], ("big", "urllib3"): [10.0],
+        ("small", "pool"): [100.0],
+        ("small", "pool#2"): [110.0],
+        ("big", "pool"): [50.0],
+        ("big", "pool#2"): [50.0],
+        ("small", "urllib3"): [10.0],
+        ("big", "urllib3"): [10.0],
     }
     rows = report.summarize(samples, scs, ["pool", "urllib3", "pool#2"])
     (pair,) = report.noise(rows)

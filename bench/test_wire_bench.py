@@ -29,15 +29,14 @@ HEAD_8 = (
     b"Content-Length: 1234\r\n"
     b"Connection: keep-alive\r\n"
     b"Cache-Control: max-age=60, public\r\n"
-    b"ETag: \"5f3c-1a2b3c4d\"\r\n"
+    b'ETag: "5f3c-1a2b3c4d"\r\n'
     b"Vary: Accept-Encoding\r\n"
     b"\r\n"
 )
 
 # A heavier head: twenty fields, security headers and cookies included.
 HEAD_20 = (
-    HEAD_8[: -2]
-    + b"Last-Modified: Fri, 20 Nov 2026 18:00:00 GMT\r\n"
+    HEAD_8[:-2] + b"Last-Modified: Fri, 20 Nov 2026 18:00:00 GMT\r\n"
     b"Accept-Ranges: bytes\r\n"
     b"Age: 42\r\n"
     b"X-Content-Type-Options: nosniff\r\n"
@@ -48,7 +47,7 @@ HEAD_20 = (
     b"Set-Cookie: session=8f14e45fceea167a5a36dedd4bea2543; Path=/; HttpOnly; Secure\r\n"
     b"Set-Cookie: theme=dark; Path=/; Max-Age=31536000\r\n"
     b"X-Request-Id: 7d0b2c1e-3f4a-4b5c-9d8e-0f1a2b3c4d5e\r\n"
-    b"Alt-Svc: h3=\":443\"; ma=86400\r\n"
+    b'Alt-Svc: h3=":443"; ma=86400\r\n'
     b"\r\n"
 )
 
@@ -116,18 +115,26 @@ def test_chunked_8m_32k(benchmark, wire_impl):
 # A request head as pool sends it: the request line and the fields a
 # PoolManager adds, a bearer token included; and a long one with a query
 # string of a few hundred bytes and twenty fields.
-_REQUEST_8 = ("GET", "/api/v1/items?page=2&sort=desc", {
-    "Host": "api.example.com",
-    "User-Agent": "python-pool/2.8",
-    "Accept-Encoding": "gzip, deflate, br",
-    "Accept": "*/*",
-    "Connection": "keep-alive",
-    "Authorization": "Bearer " + "a" * 40,
-    "Cookie": "session=8f14e45fceea167a5a36dedd4bea2543; theme=dark",
-    "X-Request-Id": "7d0b2c1e-3f4a-4b5c-9d8e-0f1a2b3c4d5e",
-})
-_REQUEST_LONG = ("POST", "/search?" + "q=abc&" * 50, [("X-H-%d" % i, "value-%d-" % i + "v" * 30) for i in range(18)]
-                 + [(b"Content-Length", 12345), ("Content-Type", b"application/json")])
+_REQUEST_8 = (
+    "GET",
+    "/api/v1/items?page=2&sort=desc",
+    {
+        "Host": "api.example.com",
+        "User-Agent": "python-pool/2.8",
+        "Accept-Encoding": "gzip, deflate, br",
+        "Accept": "*/*",
+        "Connection": "keep-alive",
+        "Authorization": "Bearer " + "a" * 40,
+        "Cookie": "session=8f14e45fceea167a5a36dedd4bea2543; theme=dark",
+        "X-Request-Id": "7d0b2c1e-3f4a-4b5c-9d8e-0f1a2b3c4d5e",
+    },
+)
+_REQUEST_LONG = (
+    "POST",
+    "/search?" + "q=abc&" * 50,
+    [("X-H-%d" % i, "value-%d-" % i + "v" * 30) for i in range(18)]
+    + [(b"Content-Length", 12345), ("Content-Type", b"application/json")],
+)
 
 
 @pytest.fixture(params=["c", "py"])

@@ -93,9 +93,7 @@ def _run_threads(ops: list, seconds: float, max_ops: int) -> tuple[int, int, flo
     return n, units, elapsed
 
 
-def measure(
-    factory, scenario, servers, seconds: float, max_requests: int, downloads: int, warmup: bool = True
-) -> dict:
+def measure(factory, scenario, servers, seconds: float, max_requests: int, downloads: int, warmup: bool = True) -> dict:
     """Run one scenario with a loaded client in this process; the result as a dict."""
     from .clients import THREADS, Job
 
@@ -118,9 +116,7 @@ def measure(
             if scenario.unit == "B/s":
                 if warmup:
                     job.op()
-                n, units, elapsed = _run_single(
-                    job.op, seconds * _BYTES_TIME_FACTOR, max(1, downloads), min_ops=1
-                )
+                n, units, elapsed = _run_single(job.op, seconds * _BYTES_TIME_FACTOR, max(1, downloads), min_ops=1)
             else:
                 if warmup:
                     # hosts50: at least two full rounds, so every connection is open.

@@ -212,7 +212,7 @@ class _RefuseCopies(importlib.abc.MetaPathFinder):
             raise ImportError(
                 f"{fullname!r} is not one of the urllib3 modules pool provides "
                 "(pool.install_as_urllib3() maps only urllib3 2.x's public modules); "
-                f"import {'pool.' + fullname[len('urllib3.'):]!r} directly",
+                f"import {'pool.' + fullname[len('urllib3.') :]!r} directly",
                 name=fullname,
             )
         return None

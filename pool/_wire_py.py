@@ -1178,12 +1178,7 @@ class Reader:
                 if not c.remaining:
                     c.state = _S_DATA_END
             elif avail:
-                if (
-                    state == _S_DATA_END
-                    and avail > 64
-                    and not c.saw_cr
-                    and self._buf.startswith(b"\r\n", self._start)
-                ):
+                if state == _S_DATA_END and avail > 64 and not c.saw_cr and self._buf.startswith(b"\r\n", self._start):
                     # The CRLF after chunk data, taken here so that a run of
                     # chunks can start at the size line that follows.
                     self._start += 2

@@ -564,7 +564,11 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             via = self._choose_request_path()
         if via or self.debuglevel:
             self._request_via_http_client(
-                method, url, body, headers, chunked,
+                method,
+                url,
+                body,
+                headers,
+                chunked,
                 (method, url, preload_content, decode_content, enforce_content_length),
             )
             return
@@ -649,9 +653,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             headers = {}
         keys, framing, chunks, chunked, declared = self._frame(method, body, headers, chunked)
         self._HTTPConnection__state = _CS_IDLE
-        self.putrequest(
-            method, url, skip_host="host" in keys, skip_accept_encoding="accept-encoding" in keys
-        )
+        self.putrequest(method, url, skip_host="host" in keys, skip_accept_encoding="accept-encoding" in keys)
         for name, value in framing:
             self.putheader(name, value)
         if "user-agent" not in keys:
@@ -706,7 +708,9 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             only = chunks[0]
             if len(only) <= _COALESCE_LIMIT:
                 if chunked:
-                    head = b"".join((head, b"%x\r\n" % len(only), only, b"\r\n0\r\n\r\n")) if only else head + b"0\r\n\r\n"
+                    head = (
+                        b"".join((head, b"%x\r\n" % len(only), only, b"\r\n0\r\n\r\n")) if only else head + b"0\r\n\r\n"
+                    )
                 else:
                     head = head + bytes(only)
                 return head, None, False
@@ -914,9 +918,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         upgrade = self._upgrade_requested
         if upgrade:
             self._upgrade_requested = False
-        head = reader.read_response(
-            method == "HEAD" or (method != "GET" and method.upper() == "HEAD"), preload_content
-        )
+        head = reader.read_response(method == "HEAD" or (method != "GET" and method.upper() == "HEAD"), preload_content)
         if head[1] == 101 and not upgrade:
             self._refuse_protocol_switch()
         if _HTTPResponse is None:
@@ -974,7 +976,6 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             sock_shutdown=shutdown,
         )
         return response
-
 
     def _refuse_protocol_switch(self) -> typing.NoReturn:
         # RFC 9110 §15.2.2: a server may switch only to a protocol the
@@ -1135,8 +1136,15 @@ class HTTPSConnection(HTTPConnection):
         self.ssl_maximum_version = ssl_maximum_version
         # After ssl_context, which the default cert_reqs comes from.
         self._set_cert(
-            key_file, cert_file, cert_reqs, key_password, ca_certs,
-            assert_hostname, assert_fingerprint, ca_cert_dir, ca_cert_data
+            key_file,
+            cert_file,
+            cert_reqs,
+            key_password,
+            ca_certs,
+            assert_hostname,
+            assert_fingerprint,
+            ca_cert_dir,
+            ca_cert_data,
         )
 
     def set_cert(
@@ -1160,8 +1168,15 @@ class HTTPSConnection(HTTPConnection):
             stacklevel=2,
         )
         self._set_cert(
-            key_file, cert_file, cert_reqs, key_password, ca_certs,
-            assert_hostname, assert_fingerprint, ca_cert_dir, ca_cert_data
+            key_file,
+            cert_file,
+            cert_reqs,
+            key_password,
+            ca_certs,
+            assert_hostname,
+            assert_fingerprint,
+            ca_cert_dir,
+            ca_cert_data,
         )
 
     def _set_cert(
@@ -1179,7 +1194,9 @@ class HTTPSConnection(HTTPConnection):
         # The certificate and verification settings; cert_reqs defaults to
         # what ssl_context (if any) verifies.
         if cert_reqs is None:
-            cert_reqs = self.ssl_context.verify_mode if self.ssl_context is not None else _ssl_util.resolve_cert_reqs(None)
+            cert_reqs = (
+                self.ssl_context.verify_mode if self.ssl_context is not None else _ssl_util.resolve_cert_reqs(None)
+            )
         self.key_file = key_file
         self.cert_file = cert_file
         self.cert_reqs = cert_reqs
@@ -1264,7 +1281,9 @@ class HTTPSConnection(HTTPConnection):
         cert_reqs: typing.Any = self.cert_reqs
         ca_certs, ca_cert_dir, ca_cert_data = self.ca_certs, self.ca_cert_dir, self.ca_cert_data
         ssl_version, ssl_minimum_version, ssl_maximum_version = (
-            self.ssl_version, self.ssl_minimum_version, self.ssl_maximum_version
+            self.ssl_version,
+            self.ssl_minimum_version,
+            self.ssl_maximum_version,
         )
         if to_proxy:
             proxy_config = self.proxy_config

@@ -97,9 +97,7 @@ except ImportError:  # pragma: no cover
 
 # A request target that needs no percent-encoding: printable ASCII without
 # space, '#', '%' or quote characters that _encode_target would change.
-_SAFE_TARGET_CHARS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?"
-)
+_SAFE_TARGET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?")
 # Encoded request targets, by target: the same path is requested over and
 # over.  Saves about 0.45 us per request on a 30-character target.
 _TARGET_CACHE: BoundedCache[str, str] = BoundedCache(1024)
@@ -467,7 +465,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                     self._n_discarded += 1
                     conn.close()
                 if self.block:
-                    raise FullPoolError(self, "Pool reached maximum size and no more connections are allowed.") from None
+                    raise FullPoolError(
+                        self, "Pool reached maximum size and no more connections are allowed."
+                    ) from None
                 if not self._warned_full:
                     self._warned_full = True
                     log.warning(
@@ -685,7 +685,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             )
         return response
 
-    def _adopt_response(self, response: typing.Any, conn: HTTPConnection, retries: Retry | None, preload_content: bool) -> None:
+    def _adopt_response(
+        self, response: typing.Any, conn: HTTPConnection, retries: Retry | None, preload_content: bool
+    ) -> None:
         # urllib3's pooling attributes, set on the response as urllib3 sets
         # them; a body already read whole gives the connection back now (as
         # urllib3's urlopen does with release_conn), the others when they are
@@ -829,7 +831,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         if assert_same_host and not self.is_same_host(url):
             raise HostChangedError(self, url, retries)
 
-        if self.proxy_headers and not connection_requires_http_tunnel(self.proxy, self.proxy_config, destination_scheme):
+        if self.proxy_headers and not connection_requires_http_tunnel(
+            self.proxy, self.proxy_config, destination_scheme
+        ):
             # Copy: the caller's (or the pool's) mapping must not change.
             headers = headers.copy()  # type: ignore[attr-defined]
             headers.update(self.proxy_headers)  # type: ignore[union-attr]
@@ -934,7 +938,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 url = location
             # Retry on status: only statuses that can trigger it need the lookup.
             elif (
-                retries.status_forcelist or status in _RETRY_AFTER_STATUSES or type(retries).is_retry is not Retry.is_retry
+                retries.status_forcelist
+                or status in _RETRY_AFTER_STATUSES
+                or type(retries).is_retry is not Retry.is_retry
             ) and retries.is_retry(method, status, bool(response.headers.get("Retry-After"))):
                 try:
                     retries = retries.increment(method, url, response=response, _pool=self)

@@ -363,9 +363,10 @@ class PoolManager(RequestMethods):
         # for a (scheme, host, port) is computed once while the settings stay
         # the same. Subclasses that override how pools are found get the
         # documented slow path.
-        if type(self).connection_from_host is not PoolManager.connection_from_host or type(
-            self
-        ).connection_from_context is not PoolManager.connection_from_context:
+        if (
+            type(self).connection_from_host is not PoolManager.connection_from_host
+            or type(self).connection_from_context is not PoolManager.connection_from_context
+        ):
             return self.connection_from_host(u.host, port=u.port, scheme=u.scheme)
         cache_key = (u.scheme, u.host, u.port)
         key = self._key_cache.get(cache_key)

@@ -41,8 +41,10 @@ from socket import timeout as _SocketTimeout
 try:
     from ssl import SSLError as _BaseSSLError
 except ImportError:  # pragma: no cover - Python built without ssl
+
     class _BaseSSLError(Exception):  # type: ignore[no-redef]
         pass
+
 
 try:
     try:
@@ -471,9 +473,7 @@ class MultiDecoder(ContentDecoder):
     def __init__(self, modes: str) -> None:
         encodings = [m.strip() for m in modes.split(",") if m.strip()]
         if len(encodings) > self.max_decode_links:
-            raise DecodeError(
-                f"Too many content encodings in the chain: {len(encodings)} > {self.max_decode_links}"
-            )
+            raise DecodeError(f"Too many content encodings in the chain: {len(encodings)} > {self.max_decode_links}")
         self._decoders = [_get_decoder(e) for e in encodings if e != "identity"]
 
     def decompress(self, data: bytes, max_length: int = -1) -> bytes:
@@ -908,13 +908,17 @@ class BaseHTTPResponse(io.IOBase):
         if not known:
             return
         if len(codings) > MultiDecoder.max_decode_links:
-            raise DecodeError(f"Too many content encodings in the chain: {len(codings)} > {MultiDecoder.max_decode_links}")
+            raise DecodeError(
+                f"Too many content encodings in the chain: {len(codings)} > {MultiDecoder.max_decode_links}"
+            )
         # A coding we cannot undo makes the whole body undecodable: hand it
         # over as it came rather than guessing.
         if all(c in self.CONTENT_DECODERS or c == "identity" for c in codings):
             self._decoder = MultiDecoder(content_encoding)
 
-    def _decode(self, data: bytes, decode_content: bool | None, flush_decoder: bool, max_length: int | None = None) -> bytes:
+    def _decode(
+        self, data: bytes, decode_content: bool | None, flush_decoder: bool, max_length: int | None = None
+    ) -> bytes:
         """Decode ``data`` (at most ``max_length`` bytes out) and, with
         ``flush_decoder``, finish the stream."""
         if not decode_content:
@@ -1596,7 +1600,9 @@ class HTTPResponse(BaseHTTPResponse):
                 return n  # type: ignore[no-any-return]
         return super().readinto(b)
 
-    def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> typing.Generator[bytes, None, None]:
+    def stream(
+        self, amt: int | None = 2**16, decode_content: bool | None = None
+    ) -> typing.Generator[bytes, None, None]:
         """Yield the body in pieces of at most ``amt`` decoded bytes (never an
         empty one) until it ends; a chunked body is read with
         :meth:`read_chunked`, which may return shorter pieces."""
@@ -1710,7 +1716,9 @@ class HTTPResponse(BaseHTTPResponse):
         http.client.HTTPResponse-like body (one with an ``fp``)."""
         return self._reader is not None or (self._wire_body and self.chunked) or hasattr(self._file, "fp")
 
-    def read_chunked(self, amt: int | None = None, decode_content: bool | None = None) -> typing.Generator[bytes, None, None]:
+    def read_chunked(
+        self, amt: int | None = None, decode_content: bool | None = None
+    ) -> typing.Generator[bytes, None, None]:
         """Yield the decoded body of a chunked response, each piece at most
         ``amt`` bytes (any size when None); ResponseNotChunked if the response
         is not chunked."""

@@ -184,7 +184,9 @@ class Received:
         return f"<Received conn={self.conn} {self.method} {self.target}>"
 
 
-def response(body: bytes = b"", status: str = "200 OK", headers: typing.Iterable[str] = (), length: bool = True) -> bytes:
+def response(
+    body: bytes = b"", status: str = "200 OK", headers: typing.Iterable[str] = (), length: bool = True
+) -> bytes:
     """A well-formed HTTP/1.1 response (Content-Length framing unless ``length`` is False)."""
     lines = [f"HTTP/1.1 {status}"]
     lines += list(headers)

@@ -81,7 +81,9 @@ class Request:
         return f"<Request #{self.conn_id} {self.method} {self.target}>"
 
 
-def _reply(status: int, headers: list[tuple[str, str]] | None = None, body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
+def _reply(
+    status: int, headers: list[tuple[str, str]] | None = None, body: bytes = b""
+) -> tuple[int, list[tuple[str, str]], bytes]:
     return status, headers or [], body
 
 
@@ -174,7 +176,7 @@ class Server(ThreadedServer):
 
     @property
     def scheme(self) -> str:
-        """"https" for a TLS server, else "http"."""
+        """ "https" for a TLS server, else "http"."""
         return "https" if self.ssl_context else "http"
 
     def url(self, path: str = "/", host: str | None = None) -> str:
@@ -326,7 +328,9 @@ _REASONS = {
 }
 
 
-def tls_contexts(tmp_path: typing.Any, identities: tuple[str, ...] = ("localhost", "127.0.0.1"), **cert_kw: typing.Any) -> dict[str, typing.Any]:
+def tls_contexts(
+    tmp_path: typing.Any, identities: tuple[str, ...] = ("localhost", "127.0.0.1"), **cert_kw: typing.Any
+) -> dict[str, typing.Any]:
     """A trustme CA and a server SSLContext for ``identities``.
 
     Returns a dict with ``ca`` (trustme.CA), ``ca_file`` (PEM path),

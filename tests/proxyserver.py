@@ -34,8 +34,18 @@ _SOCKET_TIMEOUT = 10.0
 _TUNNEL_LIFETIME = 30.0
 _ALLOWED_UPSTREAM = ("127.0.0.1", "localhost")
 # Hop-by-hop fields (RFC 9110 §7.6.1) and framing the proxy re-does itself.
-_HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate",
-               "te", "trailer", "transfer-encoding", "upgrade", "content-length"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+}
 
 
 class ProxyRequest:

@@ -357,7 +357,13 @@ def s_cookies(w: World) -> typing.Any:
         sent = dict(_echo(s.get(w.url("/echo")))["headers"]).get("cookie")
         red = s.get(w.url("/cookies/redirect"))
         final = dict(_echo(red)["headers"]).get("cookie")
-    return {"response_cookies": sorted(r.cookies.items()), "jar": jar, "sent": sent, "after_redirect": final, "history": [h.status_code for h in red.history]}
+    return {
+        "response_cookies": sorted(r.cookies.items()),
+        "jar": jar,
+        "sent": sent,
+        "after_redirect": final,
+        "history": [h.status_code for h in red.history],
+    }
 
 
 def s_auth_basic(w: World) -> typing.Any:
@@ -437,7 +443,9 @@ def s_retry_connect(w: World) -> typing.Any:
 
 def s_retry_after(w: World) -> typing.Any:
     with requests.Session() as s:
-        s.mount("http://", HTTPAdapter(max_retries=Retry(total=1, status_forcelist=[429], respect_retry_after_header=True)))
+        s.mount(
+            "http://", HTTPAdapter(max_retries=Retry(total=1, status_forcelist=[429], respect_retry_after_header=True))
+        )
         before = len(w.http.requests)
         t0 = time.monotonic()
         try:
@@ -536,7 +544,17 @@ def bench(url: str, n: int) -> None:
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - c0
     # Per CPU second too: on a busy machine it varies less than wall time.
-    print(json.dumps({"backend": BACKEND, "requests": done, "seconds": elapsed, "per_second": done / elapsed, "per_cpu_second": done / cpu}))
+    print(
+        json.dumps(
+            {
+                "backend": BACKEND,
+                "requests": done,
+                "seconds": elapsed,
+                "per_second": done / elapsed,
+                "per_cpu_second": done / cpu,
+            }
+        )
+    )
 
 
 def main(argv: list[str]) -> None:

@@ -15,9 +15,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = (
-    "small", "h20", "threads8", "big", "big-stream", "chunked32k", "chunked100", "gzip", "hosts50",
-    "small-stream", "post-small", "https-small", "https-big", "https-big-stream",
-    "upload", "upload-file", "upload-chunked",
+    "small",
+    "h20",
+    "threads8",
+    "big",
+    "big-stream",
+    "chunked32k",
+    "chunked100",
+    "gzip",
+    "hosts50",
+    "small-stream",
+    "post-small",
+    "https-small",
+    "https-big",
+    "https-big-stream",
+    "upload",
+    "upload-file",
+    "upload-chunked",
 )
 _NOT_UNDER_ASAN = pytest.mark.skipif(
     bool(os.environ.get("POOL_UNDER_ASAN")),
@@ -30,8 +44,17 @@ def _run_bench(tmp_path, *args: str) -> tuple[str, dict]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", *args,
-         "--json", str(out_json), "--chart", str(tmp_path / "bench.png")],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            *args,
+            "--json",
+            str(out_json),
+            "--chart",
+            str(tmp_path / "bench.png"),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -102,8 +102,18 @@ def _cc():
 def test_c_core_compiles_without_warnings(tmp_path):
     cc = _cc()
     proc = subprocess.run(
-        [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-c", str(CSRC / "pool_http.c"),
-         "-o", str(tmp_path / "pool_http.o")],
+        [
+            cc,
+            "-std=c99",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-c",
+            str(CSRC / "pool_http.c"),
+            "-o",
+            str(tmp_path / "pool_http.o"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -125,16 +135,41 @@ def test_cython_module_compiles_without_warnings(tmp_path, request):
     del cython
     c_file = tmp_path / "_wire_c.c"
     proc = subprocess.run(
-        [sys.executable, "-m", "cython", "-3", "-I", str(CSRC), "--module-name", "pool._wire_c",
-         str(CSRC / "_wire_c.pyx"), "-o", str(c_file)],
+        [
+            sys.executable,
+            "-m",
+            "cython",
+            "-3",
+            "-I",
+            str(CSRC),
+            "--module-name",
+            "pool._wire_c",
+            str(CSRC / "_wire_c.pyx"),
+            "-o",
+            str(c_file),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     proc = subprocess.run(
-        [cc, "-O2", "-fPIC", "-Wall", "-Wextra", "-Werror", "-I", str(CSRC),
-         "-I", sysconfig.get_paths()["include"], "-c", str(c_file), "-o", str(tmp_path / "_wire_c.o")],
+        [
+            cc,
+            "-O2",
+            "-fPIC",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-I",
+            str(CSRC),
+            "-I",
+            sysconfig.get_paths()["include"],
+            "-c",
+            str(c_file),
+            "-o",
+            str(tmp_path / "_wire_c.o"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

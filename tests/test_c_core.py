@@ -212,7 +212,11 @@ def _c_chunked(lib: ctypes.CDLL, data: bytes, opts: dict, cuts: list[int]) -> tu
         piece, pos = data[start:end], 0
         while True:
             r = lib.pool_chunked_feed(
-                ctypes.byref(c), piece[pos:], len(piece) - pos, ctypes.byref(consumed), ctypes.byref(doff),
+                ctypes.byref(c),
+                piece[pos:],
+                len(piece) - pos,
+                ctypes.byref(consumed),
+                ctypes.byref(doff),
                 ctypes.byref(dlen),
             )
             if r == 1:

@@ -44,7 +44,11 @@ OPERATIONS = {
     "get_all": lambda d: d.get_all("Set-Cookie"),
     "getheaders": lambda d: d.getheaders("set-cookie"),
     "contains": lambda d: ("set-cookie" in d, b"SET-COOKIE" in d, 5 in d, "x" in d),
-    "items_contains": lambda d: (("Set-Cookie", "a=1") in d.items(), ("set-cookie", "a=1") in d.items(), ("x", 1) in d.items()),
+    "items_contains": lambda d: (
+        ("Set-Cookie", "a=1") in d.items(),
+        ("set-cookie", "a=1") in d.items(),
+        ("x", 1) in d.items(),
+    ),
     "items_is_set": lambda d: (isinstance(d.items(), set), d.items() == {("Set-Cookie", "a=1")}),
     "setitem_replaces": lambda d: d.__setitem__("SET-cookie", "c=3"),
     "setitem_bytes": lambda d: d.__setitem__(b"X-B", "v"),
@@ -64,7 +68,9 @@ OPERATIONS = {
     "update": lambda d: d.update({"set-cookie": "only"}),
     "eq_dict": lambda d: d == {"set-cookie": "a=1, b=2", "content-length": "7", "X-MULTI": "one, two"},
     "eq_dict_wrong": lambda d: d == {"set-cookie": "a=1"},
-    "eq_pairs": lambda d: d == [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("content-length", "7"), ("x-multi", "one, two")],
+    "eq_pairs": lambda d: (
+        d == [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("content-length", "7"), ("x-multi", "one, two")]
+    ),
     "eq_other_type": lambda d: (d == 5, d != 5, d == "x"),
     "copy_independent": lambda d: (d.copy().add("set-cookie", "c"), d.copy() == d, d.copy() is not d),
     "or_dict": lambda d: list((d | {"Set-Cookie": "c"}).items()),

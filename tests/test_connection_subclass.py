@@ -99,9 +99,7 @@ def test_send_output_override_sees_the_buffer_and_waits_for_100_continue(impl): 
             finally:
                 fp.close()
 
-    with HostileServer(
-        [[b"HTTP/1.1 100 Continue\r\n\r\n", Pause(0.05), _ok(b"stored")]], read_body=False
-    ) as srv:
+    with HostileServer([[b"HTTP/1.1 100 Continue\r\n\r\n", Pause(0.05), _ok(b"stored")]], read_body=False) as srv:
         p = _pool(srv, ExpectConn)
         r = p.request("PUT", "/k", body=b"x" * 1000, headers={"Expect": "100-continue"})
         assert r.status == 200 and r.data == b"stored"
@@ -291,7 +289,11 @@ def test_wrapping_an_http_client_response_as_urllib3(impl):  # noqa: F811
             conn.request("GET", "/")
             raw = conn.getresponse()
             r = mod.response.HTTPResponse(
-                body=raw, headers=dict(raw.getheaders()), status=raw.status, preload_content=False, original_response=raw
+                body=raw,
+                headers=dict(raw.getheaders()),
+                status=raw.status,
+                preload_content=False,
+                original_response=raw,
             )
             results.append((r.chunked, r.supports_chunked_reads(), list(r.read_chunked()), r._fp is raw))
             conn.close()

@@ -44,7 +44,11 @@ PURE = bool(os.environ.get("POOL_NO_EXTENSIONS"))
 BACKENDS = ("urllib3", "pool", "pool-py")
 LIBS = ("boto3", "docker", "kubernetes", "vcrpy", "minio", "elasticsearch")
 # Looked up, not imported: this process must not import urllib3 for them.
-_MISSING = [m for m in ("boto3", "docker", "kubernetes", "vcr", "minio", "elasticsearch", "moto", "werkzeug") if importlib.util.find_spec(m) is None]
+_MISSING = [
+    m
+    for m in ("boto3", "docker", "kubernetes", "vcr", "minio", "elasticsearch", "moto", "werkzeug")
+    if importlib.util.find_spec(m) is None
+]
 if _MISSING:
     pytest.skip(f"not installed: {', '.join(_MISSING)} (the test extras)", allow_module_level=True)
 if os.environ.get("POOL_UNDER_ASAN"):
@@ -73,29 +77,66 @@ _VCR_EXCHANGE = {
         "headers": [["content-length", "61"], ["content-type", "application/json"], ["location", "/items/17"]],
         "body": '{"created": {"name": "widget", "tags": ["a", "b"]}, "id": 17}',
     },
-    "chunked": {"status": 200, "headers": [["content-type", "text/plain"]], "body": "first chunk|second chunk|third chunk"},
-    "gzip": {"status": 200, "headers": [["content-encoding", "gzip"], ["content-length", "61"], ["content-type", "text/plain"]], "body": True},
-    "not_found": {"status": 404, "headers": [["content-length", "13"], ["content-type", "text/plain"]], "body": "no such thing"},
+    "chunked": {
+        "status": 200,
+        "headers": [["content-type", "text/plain"]],
+        "body": "first chunk|second chunk|third chunk",
+    },
+    "gzip": {
+        "status": 200,
+        "headers": [["content-encoding", "gzip"], ["content-length", "61"], ["content-type", "text/plain"]],
+        "body": True,
+    },
+    "not_found": {
+        "status": 404,
+        "headers": [["content-length", "13"], ["content-type", "text/plain"]],
+        "body": "no such thing",
+    },
     "streamed": "first chunk|second chunk|third chunk",
 }
 
 EXPECTED: dict[str, dict[str, typing.Any]] = {
     "boto3": {
         "create_bucket": [200, 200, True],
-        "put_get_small": {"etag": True, "body": "hello from the ecosystem tests\n", "type": "text/plain", "length": 31, "meta": {"k": "v"}, "get_etag": True},
+        "put_get_small": {
+            "etag": True,
+            "body": "hello from the ecosystem tests\n",
+            "type": "text/plain",
+            "length": 31,
+            "meta": {"k": "v"},
+            "get_etag": True,
+        },
         "put_get_large": {"md5_etag": True, "length": [4194427, 4194427], "sha256": True, "range": [206, 1000, True]},
         "checksum_sha256": {"put_checksum": True, "get_checksum": True, "sha256": True},
         "multipart_transfer": {"parts_etag": True, "length": 12587233, "sha256": True},
         "paginate": {"pages": [5, 5, 5, 5, 3], "truncated": [True, True, True, True, False], "all_keys": True},
-        "presigned_get": {"manager": "<backend>", "get": [200, "presigned content"], "put": [200, "put through a presigned URL"], "missing": [404, True]},
+        "presigned_get": {
+            "manager": "<backend>",
+            "get": [200, "presigned content"],
+            "put": [200, "put through a presigned URL"],
+            "missing": [404, True],
+        },
         "missing_key": {"get": ["NoSuchKey", 404], "head": ["404", 404], "after": 200},
         # The header went out, botocore read the interim response itself and
         # found a 100, then sent the body.
-        "expect_continue": {"expect_header": ["100-continue"], "handled": [[["100"], True]], "status": 200, "sha256": True},
+        "expect_continue": {
+            "expect_header": ["100-continue"],
+            "handled": [[["100"], True]],
+            "status": 200,
+            "sha256": True,
+        },
     },
     "docker": {
-        "ping_version": {"ping": True, "detected_api": "1.45", "version": ["26.1.0", "1.45", "linux"], "targets": ["/v1.45/_ping", "/v1.45/version", "/version"]},
-        "containers_list": [["f00dfeedf00d", "web", "running", {"app": "web"}], ["7777aaaa7777", "shell", "running", {"app": "shell"}]],
+        "ping_version": {
+            "ping": True,
+            "detected_api": "1.45",
+            "version": ["26.1.0", "1.45", "linux"],
+            "targets": ["/v1.45/_ping", "/v1.45/version", "/version"],
+        },
+        "containers_list": [
+            ["f00dfeedf00d", "web", "running", {"app": "web"}],
+            ["7777aaaa7777", "shell", "running", {"app": "shell"}],
+        ],
         "logs_buffered": [9067, True],
         "logs_stream": _LOG_PIECES,
         "logs_stream_follow_api": [*_LOG_PIECES, True],
@@ -114,10 +155,21 @@ EXPECTED: dict[str, dict[str, typing.Any]] = {
         "missing_container": ["NotFound", 404, True],
     },
     "kubernetes": {
-        "list_pods": {"kind": ["PodList", "300"], "pods": [["db-0", "Pending", "nginx:1.27"], ["web-0", "Running", "nginx:1.27"], ["web-1", "Running", "nginx:1.27"]]},
+        "list_pods": {
+            "kind": ["PodList", "300"],
+            "pods": [
+                ["db-0", "Pending", "nginx:1.27"],
+                ["web-0", "Running", "nginx:1.27"],
+                ["web-1", "Running", "nginx:1.27"],
+            ],
+        },
         "list_pods_label_selector": [3, "app=web", "10"],
         "read_pod": ["web-1", "uid-web-1", {"app": "web"}, "10.0.0.101"],
-        "create_pod": {"created": ["new-0", "default", "Pending", ["sleep", "3600"]], "sent": ["Pod", "v1", "busybox"], "conflict": [409, "AlreadyExists"]},
+        "create_pod": {
+            "created": ["new-0", "default", "Pending", ["sleep", "3600"]],
+            "sent": ["Pod", "v1", "busybox"],
+            "conflict": [409, "AlreadyExists"],
+        },
         "delete_pod": ["db-0", True, [404, "Not Found", "NotFound"]],
         # All seven events, in order, from one request.
         "watch_pods": {
@@ -312,7 +364,9 @@ def test_scenario(runs, lib, scenario, backend):
     _skip_compiled_when_pure(backend)
     if backend != "urllib3":
         # A pool result counts only where the scenario holds on urllib3.
-        assert _result(runs, lib, "urllib3", scenario) == _expected(lib, scenario, "urllib3"), "the scenario fails on urllib3"
+        assert _result(runs, lib, "urllib3", scenario) == _expected(lib, scenario, "urllib3"), (
+            "the scenario fails on urllib3"
+        )
     assert _result(runs, lib, backend, scenario) == _expected(lib, scenario, backend)
 
 

@@ -23,12 +23,20 @@ H = b"HTTP/1.1 200 OK\r\n"
 # name -> (response steps, urllib3's class, the class of its first argument
 # when urllib3 wraps another exception, or None)
 CASES: dict[str, tuple[list[typing.Any], str, str | None]] = {
-    "content-length-twice-differ": ([H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", CLOSE], "InvalidHeader", None),
+    "content-length-twice-differ": (
+        [H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", CLOSE],
+        "InvalidHeader",
+        None,
+    ),
     "content-length-list-differ": ([H + b"Content-Length: 3, 4\r\n\r\nabcd", CLOSE], "InvalidHeader", None),
     "body-shorter-than-length": ([H + b"Content-Length: 10\r\n\r\nabc", CLOSE], "ProtocolError", "IncompleteRead"),
     "chunked-cut-mid-chunk": ([H + b"Transfer-Encoding: chunked\r\n\r\n5\r\nab", CLOSE], "ProtocolError", None),
     "chunked-no-last-chunk": ([H + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", CLOSE], "ProtocolError", None),
-    "chunk-size-not-hex": ([H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", CLOSE], "ProtocolError", None),
+    "chunk-size-not-hex": (
+        [H + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", CLOSE],
+        "ProtocolError",
+        None,
+    ),
     "status-line-garbage": ([b"HTTQ/1.1 200 OK\r\n\r\n", CLOSE], "ProtocolError", None),
     "status-code-not-digits": ([b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", CLOSE], "ProtocolError", None),
     "closed-before-any-byte": ([CLOSE], "ProtocolError", "RemoteDisconnected"),
@@ -89,6 +97,7 @@ def test_requests_maps_pool_errors_as_urllib3_errors() -> None:
 
     pytest.importorskip("requests")
     names = sorted(CASES)
+
     def script(req: typing.Any) -> list[typing.Any]:
         return CASES[req.target.rsplit("/", 1)[-1]][0]
 
@@ -98,7 +107,9 @@ def test_requests_maps_pool_errors_as_urllib3_errors() -> None:
             urls = {n: srv.url(f"/{backend}/{n}") for n in names}
             proc = subprocess.run(
                 [sys.executable, "-c", REQUESTS_SCRIPT, backend, json.dumps(urls)],
-                capture_output=True, text=True, timeout=120,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
             assert proc.returncode == 0, proc.stderr
             results[backend] = json.loads(proc.stdout)

@@ -12,7 +12,13 @@ from pool.fields import RequestField, format_multipart_header_param, guess_conte
 
 @pytest.mark.parametrize(
     "filename, expected",
-    [("a.txt", "text/plain"), ("x.png", "image/png"), ("noext", "application/octet-stream"), (None, "application/octet-stream"), ("", "application/octet-stream")],
+    [
+        ("a.txt", "text/plain"),
+        ("x.png", "image/png"),
+        ("noext", "application/octet-stream"),
+        (None, "application/octet-stream"),
+        ("", "application/octet-stream"),
+    ],
 )
 def test_guess_content_type(filename, expected):
     assert guess_content_type(filename) == expected
@@ -68,10 +74,7 @@ def test_render_headers_order_and_empty_values():
     f = RequestField("n", "d", headers={"X-Extra": "1", "Content-Type": "text/plain", "X-Empty": ""})
     f.make_multipart(content_location="/loc")
     assert f.render_headers() == (
-        'Content-Disposition: form-data; name="n"\r\n'
-        "Content-Location: /loc\r\n"
-        "X-Extra: 1\r\n"
-        "\r\n"
+        'Content-Disposition: form-data; name="n"\r\nContent-Location: /loc\r\nX-Extra: 1\r\n\r\n'
     )
 
 
@@ -109,15 +112,7 @@ def test_encode_multipart_layout():
     body, ctype = filepost.encode_multipart_formdata([("a", "1"), RequestField("b", b"2")], boundary="xyz")
     assert ctype == "multipart/form-data; boundary=xyz"
     # RequestField built by hand has no headers: only the blank line precedes the data.
-    assert body == (
-        b"--xyz\r\n"
-        b'Content-Disposition: form-data; name="a"\r\n\r\n'
-        b"1\r\n"
-        b"--xyz\r\n"
-        b"\r\n"
-        b"2\r\n"
-        b"--xyz--\r\n"
-    )
+    assert body == (b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz\r\n\r\n2\r\n--xyz--\r\n')
 
 
 def test_choose_boundary_is_random_hex():

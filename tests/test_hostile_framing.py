@@ -47,7 +47,13 @@ CASES = [
     ("cl-twice-same", [H(OK, "Content-Length: 5", "Content-Length: 5", body=b"hello")], b"hello", True, "GET"),
     ("cl-twice-same-number", [H(OK, "Content-Length: 5", "Content-Length: 05", body=b"hello")], b"hello", True, "GET"),
     ("cl-list-same", [H(OK, "Content-Length: 5, 5", body=b"hello")], b"hello", True, "GET"),
-    ("cl-twice-differ", [H(OK, "Content-Length: 5", "Content-Length: 6", body=b"hello!")], InvalidContentLength, False, "GET"),
+    (
+        "cl-twice-differ",
+        [H(OK, "Content-Length: 5", "Content-Length: 6", body=b"hello!")],
+        InvalidContentLength,
+        False,
+        "GET",
+    ),
     ("cl-list-differ", [H(OK, "Content-Length: 5, 6", body=b"hello!")], InvalidContentLength, False, "GET"),
     ("cl-list-empty-element", [H(OK, "Content-Length: 5,,5", body=b"hello")], InvalidContentLength, False, "GET"),
     ("cl-negative", [H(OK, "Content-Length: -1", body=b"hello")], InvalidContentLength, False, "GET"),
@@ -57,7 +63,13 @@ CASES = [
     ("cl-underscore", [H(OK, "Content-Length: 1_0", body=b"hello")], InvalidContentLength, False, "GET"),
     ("cl-trailing-junk", [H(OK, "Content-Length: 5abc", body=b"hello")], InvalidContentLength, False, "GET"),
     ("cl-empty", [H(OK, "Content-Length: ", body=b"hello")], InvalidContentLength, False, "GET"),
-    ("cl-overflow", [H(OK, "Content-Length: 99999999999999999999999", body=b"hello")], InvalidContentLength, False, "GET"),
+    (
+        "cl-overflow",
+        [H(OK, "Content-Length: 99999999999999999999999", body=b"hello")],
+        InvalidContentLength,
+        False,
+        "GET",
+    ),
     ("cl-2-pow-64", [H(OK, "Content-Length: 18446744073709551621", body=b"hello")], InvalidContentLength, False, "GET"),
     ("cl-unicode-digit", [H(OK, "Content-Length: \xb9", body=b"h")], InvalidContentLength, False, "GET"),
     # -- bytes after a complete body: never read as the next response
@@ -68,29 +80,89 @@ CASES = [
     # -- Content-Length with Transfer-Encoding
     ("cl-and-te", [H(OK, "Content-Length: 5", TE, body=b"5\r\nhello\r\n0\r\n\r\n")], InvalidFraming, False, "GET"),
     ("te-and-cl", [H(OK, TE, "Content-Length: 20", body=b"5\r\nhello\r\n0\r\n\r\n")], InvalidFraming, False, "GET"),
-    ("cl-and-te-identity", [H(OK, "Content-Length: 5", "Transfer-Encoding: identity", body=b"hello")], InvalidFraming, False, "GET"),
+    (
+        "cl-and-te-identity",
+        [H(OK, "Content-Length: 5", "Transfer-Encoding: identity", body=b"hello")],
+        InvalidFraming,
+        False,
+        "GET",
+    ),
     ("cl-and-te-head", [H(OK, "Content-Length: 5", TE)], InvalidFraming, False, "HEAD"),
     # -- Transfer-Encoding lists
     ("te-chunked", [H(OK, TE, body=b"5\r\nhello\r\n0\r\n\r\n")], b"hello", True, "GET"),
-    ("te-chunked-mixed-case", [H(OK, "transfer-ENCODING: ChUnKeD", body=b"5\r\nhello\r\n0\r\n\r\n")], b"hello", True, "GET"),
-    ("te-chunked-ows", [H(OK, "Transfer-Encoding:   chunked  ", body=b"5\r\nhello\r\n0\r\n\r\n")], b"hello", True, "GET"),
-    ("te-chunked-twice-list", [H(OK, "Transfer-Encoding: chunked, chunked", body=b"0\r\n\r\n")], InvalidFraming, False, "GET"),
+    (
+        "te-chunked-mixed-case",
+        [H(OK, "transfer-ENCODING: ChUnKeD", body=b"5\r\nhello\r\n0\r\n\r\n")],
+        b"hello",
+        True,
+        "GET",
+    ),
+    (
+        "te-chunked-ows",
+        [H(OK, "Transfer-Encoding:   chunked  ", body=b"5\r\nhello\r\n0\r\n\r\n")],
+        b"hello",
+        True,
+        "GET",
+    ),
+    (
+        "te-chunked-twice-list",
+        [H(OK, "Transfer-Encoding: chunked, chunked", body=b"0\r\n\r\n")],
+        InvalidFraming,
+        False,
+        "GET",
+    ),
     ("te-chunked-twice-fields", [H(OK, TE, TE, body=b"0\r\n\r\n")], InvalidFraming, False, "GET"),
-    ("te-chunked-not-last", [H(OK, "Transfer-Encoding: chunked, gzip", body=b"0\r\n\r\n")], InvalidFraming, False, "GET"),
+    (
+        "te-chunked-not-last",
+        [H(OK, "Transfer-Encoding: chunked, gzip", body=b"0\r\n\r\n")],
+        InvalidFraming,
+        False,
+        "GET",
+    ),
     ("te-empty", [H(OK, "Transfer-Encoding: ", body=b"0\r\n\r\n")], InvalidFraming, False, "GET"),
     ("te-only-commas", [H(OK, "Transfer-Encoding: , ,", body=b"0\r\n\r\n")], InvalidFraming, False, "GET"),
-    ("te-space-before-colon", [H(OK, "Transfer-Encoding : chunked", body=b"0\r\n\r\n")], InvalidResponseHeader, False, "GET"),
+    (
+        "te-space-before-colon",
+        [H(OK, "Transfer-Encoding : chunked", body=b"0\r\n\r\n")],
+        InvalidResponseHeader,
+        False,
+        "GET",
+    ),
     ("te-empty-then-fold", [H(OK, "Transfer-Encoding:", " chunked", body=b"0\r\n\r\n")], InvalidFraming, False, "GET"),
-    ("te-obs-fold", [H(OK, "Transfer-Encoding: identity", " chunked", body=b"0\r\n\r\n")], InvalidResponseHeader, False, "GET"),
-    ("te-vertical-tab", [H(OK, "Transfer-Encoding:\x0bchunked", body=b"0\r\n\r\n")], InvalidResponseHeader, False, "GET"),
+    (
+        "te-obs-fold",
+        [H(OK, "Transfer-Encoding: identity", " chunked", body=b"0\r\n\r\n")],
+        InvalidResponseHeader,
+        False,
+        "GET",
+    ),
+    (
+        "te-vertical-tab",
+        [H(OK, "Transfer-Encoding:\x0bchunked", body=b"0\r\n\r\n")],
+        InvalidResponseHeader,
+        False,
+        "GET",
+    ),
     # a last coding other than chunked: read until close, never reused
     ("te-gzip-only-close", [H(OK, "Transfer-Encoding: identity", body=b"raw body"), CLOSE], b"raw body", False, "GET"),
     ("te-xchunked-close", [H(OK, "Transfer-Encoding: xchunked", body=b"0\r\n\r\n"), CLOSE], b"0\r\n\r\n", False, "GET"),
-    ("te-chunked-param-close", [H(OK, "Transfer-Encoding: chunked;q=1", body=b"0\r\n\r\n"), CLOSE], b"0\r\n\r\n", False, "GET"),
+    (
+        "te-chunked-param-close",
+        [H(OK, "Transfer-Encoding: chunked;q=1", body=b"0\r\n\r\n"), CLOSE],
+        b"0\r\n\r\n",
+        False,
+        "GET",
+    ),
     ("te-http10-chunked", [H("HTTP/1.0 200 OK", TE, body=b"5\r\nhello\r\n0\r\n\r\n")], b"hello", False, "GET"),
-    ("te-http10-chunked-keepalive", [H("HTTP/1.0 200 OK", "Connection: keep-alive", TE, body=b"5\r\nhello\r\n0\r\n\r\n")], b"hello", False, "GET"),
+    (
+        "te-http10-chunked-keepalive",
+        [H("HTTP/1.0 200 OK", "Connection: keep-alive", TE, body=b"5\r\nhello\r\n0\r\n\r\n")],
+        b"hello",
+        False,
+        "GET",
+    ),
     # -- chunk sizes and terminators
-    ("chunk-ext", [H(OK, TE, body=b"5;a=b;c=\"d\"\r\nhello\r\n0;x\r\n\r\n")], b"hello", True, "GET"),
+    ("chunk-ext", [H(OK, TE, body=b'5;a=b;c="d"\r\nhello\r\n0;x\r\n\r\n')], b"hello", True, "GET"),
     ("chunk-ext-bws", [H(OK, TE, body=b"5 ;a=b\r\nhello\r\n0\r\n\r\n")], b"hello", True, "GET"),
     ("chunk-uppercase-hex", [H(OK, TE, body=b"A\r\n0123456789\r\n0\r\n\r\n")], b"0123456789", True, "GET"),
     ("chunk-leading-zeros", [H(OK, TE, body=b"0005\r\nhello\r\n000\r\n\r\n")], b"hello", True, "GET"),
@@ -100,8 +172,20 @@ CASES = [
     ("chunk-leading-space", [H(OK, TE, body=b" 5\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     ("chunk-plus", [H(OK, TE, body=b"+5\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     ("chunk-empty-size", [H(OK, TE, body=b"\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
-    ("chunk-overflow", [H(OK, TE, body=b"10000000000000000\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
-    ("chunk-2-pow-64-wrap", [H(OK, TE, body=b"10000000000000005\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
+    (
+        "chunk-overflow",
+        [H(OK, TE, body=b"10000000000000000\r\nhello\r\n0\r\n\r\n")],
+        InvalidChunkedEncoding,
+        False,
+        "GET",
+    ),
+    (
+        "chunk-2-pow-64-wrap",
+        [H(OK, TE, body=b"10000000000000005\r\nhello\r\n0\r\n\r\n")],
+        InvalidChunkedEncoding,
+        False,
+        "GET",
+    ),
     ("chunk-ext-nul", [H(OK, TE, body=b"5;a\x00\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     ("chunk-ext-bare-cr", [H(OK, TE, body=b"5;a\rb\r\nhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     ("chunk-size-bare-cr", [H(OK, TE, body=b"5\rhello\r\n0\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
@@ -115,15 +199,33 @@ CASES = [
     ("chunk-short-data", [H(OK, TE, body=b"a\r\nhello"), CLOSE], ProtocolError, False, "GET"),
     # -- trailers
     ("trailers", [H(OK, TE, body=b"5\r\nhello\r\n0\r\nX-T: 1\r\nY-T:2\r\n\r\n")], b"hello", True, "GET"),
-    ("trailer-no-colon", [H(OK, TE, body=b"5\r\nhello\r\n0\r\nBad Trailer\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
-    ("trailer-obs-fold", [H(OK, TE, body=b"5\r\nhello\r\n0\r\nX: 1\r\n folded\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
+    (
+        "trailer-no-colon",
+        [H(OK, TE, body=b"5\r\nhello\r\n0\r\nBad Trailer\r\n\r\n")],
+        InvalidChunkedEncoding,
+        False,
+        "GET",
+    ),
+    (
+        "trailer-obs-fold",
+        [H(OK, TE, body=b"5\r\nhello\r\n0\r\nX: 1\r\n folded\r\n\r\n")],
+        InvalidChunkedEncoding,
+        False,
+        "GET",
+    ),
     ("trailer-nul", [H(OK, TE, body=b"5\r\nhello\r\n0\r\nX: a\x00b\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     ("trailer-bare-cr", [H(OK, TE, body=b"5\r\nhello\r\n0\r\nX: a\rb\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     ("trailer-smuggled-head", [H(OK, TE, body=b"0\r\nHTTP/1.1 200 OK\r\n\r\n")], InvalidChunkedEncoding, False, "GET"),
     # -- head syntax: bare CR / LF, control bytes, obs-fold
     ("lf-only-head", [b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello"], b"hello", True, "GET"),
     ("bare-cr-in-value", [H(OK, "X: a\rb", "Content-Length: 5", body=b"hello")], InvalidResponseHeader, False, "GET"),
-    ("bare-cr-line-end", [b"HTTP/1.1 200 OK\r\nX: a\rContent-Length: 5\r\n\r\nhello"], InvalidResponseHeader, False, "GET"),
+    (
+        "bare-cr-line-end",
+        [b"HTTP/1.1 200 OK\r\nX: a\rContent-Length: 5\r\n\r\nhello"],
+        InvalidResponseHeader,
+        False,
+        "GET",
+    ),
     ("nul-in-value", [H(OK, "X: a\x00b", "Content-Length: 5", body=b"hello")], InvalidResponseHeader, False, "GET"),
     ("ctl-in-value", [H(OK, "X: a\x01b", "Content-Length: 5", body=b"hello")], InvalidResponseHeader, False, "GET"),
     ("esc-in-value", [H(OK, "X: a\x1bb", "Content-Length: 5", body=b"hello")], InvalidResponseHeader, False, "GET"),
@@ -160,19 +262,60 @@ CASES = [
     ("http09-no-blank-line", [b"<html>hello</html>", CLOSE], ProtocolError, False, "GET"),
     # -- HTTP/1.0
     ("http10-length", [H("HTTP/1.0 200 OK", "Content-Length: 5", body=b"hello")], b"hello", False, "GET"),
-    ("http10-keep-alive", [H("HTTP/1.0 200 OK", "Connection: keep-alive", "Content-Length: 5", body=b"hello")], b"hello", True, "GET"),
+    (
+        "http10-keep-alive",
+        [H("HTTP/1.0 200 OK", "Connection: keep-alive", "Content-Length: 5", body=b"hello")],
+        b"hello",
+        True,
+        "GET",
+    ),
     ("http10-close-delimited", [H("HTTP/1.0 200 OK", body=b"hello"), CLOSE], b"hello", False, "GET"),
     # -- Connection
     ("connection-close", [H(OK, "Connection: close", "Content-Length: 5", body=b"hello")], b"hello", False, "GET"),
-    ("connection-list-close", [H(OK, "Connection: keep-alive , CLOSE", "Content-Length: 5", body=b"hello")], b"hello", False, "GET"),
+    (
+        "connection-list-close",
+        [H(OK, "Connection: keep-alive , CLOSE", "Content-Length: 5", body=b"hello")],
+        b"hello",
+        False,
+        "GET",
+    ),
     ("close-delimited-11", [H(OK, body=b"hello"), CLOSE], b"hello", False, "GET"),
     # -- interim responses
     ("100-then-200", [H("HTTP/1.1 100 Continue") + H(OK, "Content-Length: 5", body=b"hello")], b"hello", True, "GET"),
-    ("1xx-chain", [H("HTTP/1.1 103 Early Hints", "Link: </a>") + H("HTTP/1.1 102 Processing") + H("HTTP/1.1 100 Continue") + H(OK, "Content-Length: 5", body=b"hello")], b"hello", True, "GET"),
-    ("1xx-with-length", [H("HTTP/1.1 100 Continue", "Content-Length: 3") + H(OK, "Content-Length: 5", body=b"hello")], b"hello", True, "GET"),
+    (
+        "1xx-chain",
+        [
+            H("HTTP/1.1 103 Early Hints", "Link: </a>")
+            + H("HTTP/1.1 102 Processing")
+            + H("HTTP/1.1 100 Continue")
+            + H(OK, "Content-Length: 5", body=b"hello")
+        ],
+        b"hello",
+        True,
+        "GET",
+    ),
+    (
+        "1xx-with-length",
+        [H("HTTP/1.1 100 Continue", "Content-Length: 3") + H(OK, "Content-Length: 5", body=b"hello")],
+        b"hello",
+        True,
+        "GET",
+    ),
     ("1xx-then-bad", [H("HTTP/1.1 100 Continue") + H(OK, "Content-Length: x")], InvalidContentLength, False, "GET"),
-    ("1xx-bad", [H("HTTP/1.1 100 Continue", "X\x00: 1") + H(OK, "Content-Length: 0")], InvalidResponseHeader, False, "GET"),
-    ("101-unasked", [H("HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Upgrade: evil", body=b"\x81\x00junk")], UnexpectedProtocolSwitch, False, "GET"),
+    (
+        "1xx-bad",
+        [H("HTTP/1.1 100 Continue", "X\x00: 1") + H(OK, "Content-Length: 0")],
+        InvalidResponseHeader,
+        False,
+        "GET",
+    ),
+    (
+        "101-unasked",
+        [H("HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Upgrade: evil", body=b"\x81\x00junk")],
+        UnexpectedProtocolSwitch,
+        False,
+        "GET",
+    ),
     # -- no body, whatever the headers say
     ("head-with-length", [H(OK, "Content-Length: 100")], b"", True, "HEAD"),
     ("head-with-chunked", [H(OK, TE)], b"", True, "HEAD"),
@@ -238,7 +381,9 @@ def test_bytes_after_body_later_are_noticed(impl, transport):
     # The stray bytes come after the response was complete and the connection
     # went back to the pool: the check at checkout finds the connection
     # readable and opens a new one instead of reading them as a response.
-    with HostileServer([[H(OK, "Content-Length: 5", body=b"hello"), Pause(0.05), SMUGGLED], [SECOND]], tls=transport) as srv:
+    with HostileServer(
+        [[H(OK, "Content-Length: 5", body=b"hello"), Pause(0.05), SMUGGLED], [SECOND]], tls=transport
+    ) as srv:
         pool = client_pool(srv, maxsize=1, timeout=3, retries=False)
         assert pool.request("GET", "/first").data == b"hello"
         time.sleep(0.3)

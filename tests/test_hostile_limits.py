@@ -265,10 +265,14 @@ def test_head_at_the_limit_then_body_across_buffer_edges(impl, transport, size, 
     # buffer compaction and growth do.
     sizes = [1, 65535, 7, 65536, 4096, 3, 100000]
     body = b"".join(bytes([65 + i % 26]) * n for i, n in enumerate(sizes))
-    chunked = b"".join(b"%x\r\n" % n + body[sum(sizes[:i]) : sum(sizes[: i + 1])] + b"\r\n" for i, n in enumerate(sizes))
+    chunked = b"".join(
+        b"%x\r\n" % n + body[sum(sizes[:i]) : sum(sizes[: i + 1])] + b"\r\n" for i, n in enumerate(sizes)
+    )
     head = _head_of(size, TE)
     assert len(head) == size
-    with HostileServer([[Drip(head + chunked + b"0\r\n\r\n", piece, 0.0)], [response(b"second")]], tls=transport) as srv:
+    with HostileServer(
+        [[Drip(head + chunked + b"0\r\n\r\n", piece, 0.0)], [response(b"second")]], tls=transport
+    ) as srv:
         pool = _pool(srv)
         r = pool.request("GET", "/")
         assert r.data == body

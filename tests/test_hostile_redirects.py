@@ -91,8 +91,16 @@ def test_credentials_stripped_across_hosts(impl, transport, b_server, location):
         "http://127%2e0.0.2:BPORT/b",
     ],
     ids=[
-        "backslash-in-authority", "two-at-signs", "slash-backslash", "backslashes", "backslash-slash",
-        "three-slashes", "tab-inside", "scheme-backslashes", "scheme-three-slashes", "other-scheme-no-slashes",
+        "backslash-in-authority",
+        "two-at-signs",
+        "slash-backslash",
+        "backslashes",
+        "backslash-slash",
+        "three-slashes",
+        "tab-inside",
+        "scheme-backslashes",
+        "scheme-three-slashes",
+        "other-scheme-no-slashes",
         "encoded-dot",
     ],
 )
@@ -197,8 +205,13 @@ def test_custom_remove_headers_on_redirect(impl, transport, b_server):
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 def test_303_becomes_get_without_body(impl, transport, b_server, method):
-    r, _ = _follow("http://127.0.0.2:BPORT/b", b_server, "303 See Other", method, body=b"data",
-                   )
+    r, _ = _follow(
+        "http://127.0.0.2:BPORT/b",
+        b_server,
+        "303 See Other",
+        method,
+        body=b"data",
+    )
     assert r.data == b"B"
     (req,) = b_server.requests
     assert req.method == "GET"
@@ -230,7 +243,11 @@ def test_redirect_loop_bounded(impl, transport):
 def test_ping_pong_between_hosts_bounded(impl, transport):
     a_port = []
     scheme = "https" if transport else "http"
-    with HostileServer(lambda req: [response(b"", status="302 Found", headers=[f"Location: {scheme}://127.0.0.1:{a_port[0]}/a"])], host="127.0.0.2", tls=transport) as b:
+    with HostileServer(
+        lambda req: [response(b"", status="302 Found", headers=[f"Location: {scheme}://127.0.0.1:{a_port[0]}/a"])],
+        host="127.0.0.2",
+        tls=transport,
+    ) as b:
         with HostileServer(_redirect(b.url("/b")), tls=transport) as a:
             a_port.append(a.port)
             with PoolManager(timeout=3, **client_kw(a)) as pm:
@@ -260,8 +277,14 @@ def test_redirect_false_returns_the_3xx(impl, transport, b_server):
 
 @pytest.mark.parametrize(
     "location",
-    ["file:///etc/passwd", "ftp://127.0.0.2/x", "gopher://127.0.0.2:70/_x", "data:text/plain,hi", "javascript:alert(1)",
-     "file://127.0.0.2/etc/passwd"],
+    [
+        "file:///etc/passwd",
+        "ftp://127.0.0.2/x",
+        "gopher://127.0.0.2:70/_x",
+        "data:text/plain,hi",
+        "javascript:alert(1)",
+        "file://127.0.0.2/etc/passwd",
+    ],
     ids=["file", "ftp", "gopher", "data", "javascript", "file-with-host"],
 )
 def test_redirect_to_other_scheme_refused(impl, transport, location):
@@ -412,7 +435,9 @@ def _chunks():
 def test_seekable_body_follows_307_308_whole(impl, transport, status):
     import io
 
-    with HostileServer([[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]], tls=transport) as a:
+    with HostileServer(
+        [[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]], tls=transport
+    ) as a:
         with PoolManager(timeout=3, **client_kw(a)) as pm:
             assert pm.request("POST", a.url("/up"), body=io.BytesIO(b"part1-part2")).data == b"ok"
         assert [q.body for q in a.requests] == [b"b\r\npart1-part2\r\n0\r\n\r\n"] * 2
@@ -424,7 +449,9 @@ def test_iterator_body_is_not_resent_empty_on_redirect(impl, transport, status):
     # content (RFC 9110 section 15.4); a consumed iterator can't be repeated,
     # so the caller must get the 3xx response or an error, never an empty
     # POST sent on their behalf.
-    with HostileServer([[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]], tls=transport) as a:
+    with HostileServer(
+        [[response(b"", status=status, headers=["Location: /next"])], [response(b"ok")]], tls=transport
+    ) as a:
         with PoolManager(timeout=3, **client_kw(a)) as pm:
             try:
                 r = pm.request("POST", a.url("/up"), body=_chunks())

@@ -95,15 +95,27 @@ CASES = [
     Case("cl-mid-body-reset", [OK_LEN10 + b"hello", Pause(0.05), RESET], pool.exceptions.ProtocolError),
     # urllib3 (http.client) takes a head cut off mid-line as a whole head, and
     # the EOF as the end of an empty close-delimited body.
-    Case("cl-mid-head-no-close-notify", [b"HTTP/1.1 200 OK\r\nContent-Le", TRUNCATE], pool.exceptions.ProtocolError, urllib3=b""),
+    Case(
+        "cl-mid-head-no-close-notify",
+        [b"HTTP/1.1 200 OK\r\nContent-Le", TRUNCATE],
+        pool.exceptions.ProtocolError,
+        urllib3=b"",
+    ),
     Case("cl-exact-end-no-close-notify", [response(b"hello"), TRUNCATE], b"hello"),
     Case("cl-exact-end-close-notify", [response(b"hello"), CLOSE], b"hello"),
     # -- chunked
     Case("chunked-mid-chunk-no-close-notify", [OK_TE + b"a\r\nhello", TRUNCATE], pool.exceptions.ProtocolError),
-    Case("chunked-between-chunks-no-close-notify", [OK_TE + b"5\r\nhello\r\n", TRUNCATE], pool.exceptions.ProtocolError),
+    Case(
+        "chunked-between-chunks-no-close-notify", [OK_TE + b"5\r\nhello\r\n", TRUNCATE], pool.exceptions.ProtocolError
+    ),
     # urllib3 (http.client) reads an EOF instead of the blank line after the
     # last chunk as the end of the trailers.
-    Case("chunked-before-last-crlf-no-close-notify", [OK_TE + b"5\r\nhello\r\n0\r\n", TRUNCATE], pool.exceptions.ProtocolError, urllib3=b"hello"),
+    Case(
+        "chunked-before-last-crlf-no-close-notify",
+        [OK_TE + b"5\r\nhello\r\n0\r\n", TRUNCATE],
+        pool.exceptions.ProtocolError,
+        urllib3=b"hello",
+    ),
     Case("chunked-mid-chunk-close-notify", [OK_TE + b"a\r\nhello", CLOSE], pool.exceptions.ProtocolError),
     Case("chunked-complete-no-close-notify", [OK_TE + b"5\r\nhello\r\n0\r\n\r\n", TRUNCATE], b"hello"),
     # -- close-delimited: the first EOF ends it, whatever kind (as urllib3)
@@ -113,7 +125,9 @@ CASES = [
     Case("http10-close-delimited-no-close-notify", [b"HTTP/1.0 200 OK\r\n\r\npartial", TRUNCATE], b"partial"),
     # -- records that are not what they should be: SSLError, as urllib3
     Case("garbage-record-mid-body", [OK_LEN10 + b"hello", Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError),
-    Case("garbage-record-mid-chunked", [OK_TE + b"5\r\nhello\r\n", Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError),
+    Case(
+        "garbage-record-mid-chunked", [OK_TE + b"5\r\nhello\r\n", Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError
+    ),
     Case("garbage-record-before-head", [Raw(GARBAGE_RECORD), HANG], pool.exceptions.SSLError),
     Case("alert-in-clear-mid-body", [OK_LEN10 + b"hello", Raw(ALERT_IN_CLEAR), HANG], pool.exceptions.SSLError),
     Case("plaintext-response-after-handshake", [Raw(SECOND), HANG], pool.exceptions.SSLError),
@@ -124,14 +138,52 @@ CASES = [
     # protocol: SSLError) or, later, the read of the response (ProtocolError).
     Case("handshake-then-reset", [], (pool.exceptions.SSLError, pool.exceptions.ProtocolError), greeting=[RESET]),
     # -- post-handshake messages: transparent inside a response
-    Case("key-update-mid-body", [OK_LEN10 + b"hello", KEY_UPDATE, b"world"], b"helloworld", True, ("TLSv1.3",), events=("key-update",)),
-    Case("key-update-mid-chunked", [OK_TE + b"5\r\nhello\r\n", KEY_UPDATE, b"5\r\nworld\r\n0\r\n\r\n"], b"helloworld", True, ("TLSv1.3",), events=("key-update",)),
-    Case("key-update-before-head", [KEY_UPDATE, response(b"hello")], b"hello", True, ("TLSv1.3",), events=("key-update",)),
-    Case("renegotiation-mid-body", [OK_LEN10 + b"hello", RENEGOTIATE, b"world"], b"helloworld", True, ("TLSv1.2",), events=("renegotiated",)),
-    Case("renegotiation-before-head", [RENEGOTIATE, response(b"hello")], b"hello", True, ("TLSv1.2",), events=("renegotiated",)),
+    Case(
+        "key-update-mid-body",
+        [OK_LEN10 + b"hello", KEY_UPDATE, b"world"],
+        b"helloworld",
+        True,
+        ("TLSv1.3",),
+        events=("key-update",),
+    ),
+    Case(
+        "key-update-mid-chunked",
+        [OK_TE + b"5\r\nhello\r\n", KEY_UPDATE, b"5\r\nworld\r\n0\r\n\r\n"],
+        b"helloworld",
+        True,
+        ("TLSv1.3",),
+        events=("key-update",),
+    ),
+    Case(
+        "key-update-before-head", [KEY_UPDATE, response(b"hello")], b"hello", True, ("TLSv1.3",), events=("key-update",)
+    ),
+    Case(
+        "renegotiation-mid-body",
+        [OK_LEN10 + b"hello", RENEGOTIATE, b"world"],
+        b"helloworld",
+        True,
+        ("TLSv1.2",),
+        events=("renegotiated",),
+    ),
+    Case(
+        "renegotiation-before-head",
+        [RENEGOTIATE, response(b"hello")],
+        b"hello",
+        True,
+        ("TLSv1.2",),
+        events=("renegotiated",),
+    ),
     # ... and between responses, the idle connection has spoken: it is not
     # reused (a new connection, no error).
-    Case("key-update-while-idle", [response(b"hello"), KEY_UPDATE], b"hello", False, ("TLSv1.3",), settle=0.1, events=("key-update",)),
+    Case(
+        "key-update-while-idle",
+        [response(b"hello"), KEY_UPDATE],
+        b"hello",
+        False,
+        ("TLSv1.3",),
+        settle=0.1,
+        events=("key-update",),
+    ),
 ]
 
 PARAMS = [pytest.param(c, v, id=f"{c.id}-{v}") for c in CASES for v in c.versions]
@@ -278,8 +330,15 @@ def _redirect_to(location: str, status: str = "302 Found") -> typing.Callable:
     return lambda req: [response(b"moved", status=status, headers=[f"Location: {location}"])]
 
 
-def _https_to_http(module: typing.Any, b_host: str, location: str, status: str = "302 Found",
-                   method: str = "GET", manager_headers: bool = False, **kw: typing.Any) -> typing.Any:
+def _https_to_http(
+    module: typing.Any,
+    b_host: str,
+    location: str,
+    status: str = "302 Found",
+    method: str = "GET",
+    manager_headers: bool = False,
+    **kw: typing.Any,
+) -> typing.Any:
     """A (https, 127.0.0.1) redirects to B (http) at ``location``; return
     the request B received and the response."""
     with HostileServer(lambda req: [response(b"B")], host=b_host) as b:
@@ -363,7 +422,9 @@ def test_https_pool_refuses_redirect_to_http(client, b_host):
 def test_https_pool_refuses_redirect_to_its_own_port_over_http(client):
     # The same host and port, only the scheme differs: another origin still.
     state: dict = {}
-    with HostileServer(lambda req: [response(b"", status="302 Found", headers=[f"Location: {state['url']}"])], tls=True) as a:
+    with HostileServer(
+        lambda req: [response(b"", status="302 Found", headers=[f"Location: {state['url']}"])], tls=True
+    ) as a:
         state["url"] = f"http://{a.host}:{a.port}/plain"
         p = client_pool(a, module=client, timeout=3)
         with pytest.raises(client.exceptions.HostChangedError):

@@ -99,10 +99,20 @@ def test_from_wire_head_matches_init(wire, data, preload, decode):
     try:
         version, status, reason, headers = r1.read_head(False)
         slow = HTTPResponse(
-            body=r1, headers=HTTPHeaderDict._from_wire(headers), status=status, version=version,
-            version_string="HTTP/1.1" if version == 11 else "HTTP/1.0", reason=reason,
-            preload_content=preload, decode_content=decode, connection=c1, request_method="GET",
-            request_url="/x", enforce_content_length=True, retries=None, pool=None,
+            body=r1,
+            headers=HTTPHeaderDict._from_wire(headers),
+            status=status,
+            version=version,
+            version_string="HTTP/1.1" if version == 11 else "HTTP/1.0",
+            reason=reason,
+            preload_content=preload,
+            decode_content=decode,
+            connection=c1,
+            request_method="GET",
+            request_url="/x",
+            enforce_content_length=True,
+            retries=None,
+            pool=None,
         )
         fast = HTTPResponse._from_wire_head(
             r2, r2.read_response(False, preload), c2, None, "GET", "/x", preload, decode, True, None

@@ -152,7 +152,9 @@ def test_client_certificate(tmp_path):
 
 
 def test_tls_version_bounds(server, tls):
-    pm = PoolManager(ca_certs=tls["ca_file"], ssl_minimum_version=ssl.TLSVersion.TLSv1_2, ssl_maximum_version=ssl.TLSVersion.TLSv1_2)
+    pm = PoolManager(
+        ca_certs=tls["ca_file"], ssl_minimum_version=ssl.TLSVersion.TLSv1_2, ssl_maximum_version=ssl.TLSVersion.TLSv1_2
+    )
     assert pm.request("GET", server.url("/", host="localhost")).status == 200
     p = pm.connection_from_url(server.url("/", host="localhost"))
     conn = p._get_conn()

@@ -461,7 +461,9 @@ _KNOWN_GAPS = {
 }
 
 
-@pytest.mark.parametrize("suffix", [s for s in _install._MODULE_TABLE + _install._OPTIONAL_MODULE_TABLE if s != "._version"])
+@pytest.mark.parametrize(
+    "suffix", [s for s in _install._MODULE_TABLE + _install._OPTIONAL_MODULE_TABLE if s != "._version"]
+)
 def test_pool_module_has_urllib3_public_names(suffix):
     if suffix == ".contrib.socks":
         pytest.importorskip("socks")
@@ -483,7 +485,9 @@ def test_urllib3_script_same_output_on_urllib3_and_pool():
     script = str(TESTS / "urllib3_script.py")
     with Server() as server:
         base = server.url("").rstrip("/")
-        on_urllib3 = run_ok("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')", script, base)
+        on_urllib3 = run_ok(
+            "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')", script, base
+        )
         on_pool = run_ok(
             PRELUDE
             + "install()\nimport runpy\nsys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')\n"

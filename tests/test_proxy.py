@@ -455,9 +455,7 @@ def test_forwarding_https_proxy_never_takes_the_origins_name_checks(sproxy, orig
     # policy; an assert_hostname or assert_fingerprint meant for the origin
     # (wrong for the proxy) must not be applied to it.
     for kw in ({"proxy_ssl_context": tls["client_ctx"]}, {"ca_certs": tls["ca_file"]}):
-        with ProxyManager(
-            sproxy.url, assert_hostname="origin.invalid", assert_fingerprint="00" * 32, **kw
-        ) as pm:
+        with ProxyManager(sproxy.url, assert_hostname="origin.invalid", assert_fingerprint="00" * 32, **kw) as pm:
             assert pm.request("GET", origin.url("/id?id=fw")).data == b"fw"
 
 

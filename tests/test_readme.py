@@ -54,7 +54,7 @@ def test_readme_has_the_examples():
 def test_seed_poolmanager_example(server):
     out = _run(BLOCKS[0], server).splitlines()
     assert out[0] == "200 b'User-agent: *\\nDisallow: /deny\\n'"
-    assert out[1] == "b'{\"origin\": \"127.0.0.1\"}'"
+    assert out[1] == 'b\'{"origin": "127.0.0.1"}\''
 
 
 def test_seed_connection_reuse_example(server):

@@ -79,7 +79,9 @@ def test_cross_host_redirect_strips_credentials(server, server2):
 def test_cross_host_redirect_custom_remove_list(server, server2):
     pm = PoolManager()
     retries = Retry(remove_headers_on_redirect=["X-Secret"])
-    pm.request("GET", server.url(_redirect(server2.url("/"))), headers={"X-Secret": "s", "Cookie": "c"}, retries=retries)
+    pm.request(
+        "GET", server.url(_redirect(server2.url("/"))), headers={"X-Secret": "s", "Cookie": "c"}, retries=retries
+    )
     (req,) = server2.requests
     assert req.header("X-Secret") is None and req.header("Cookie") == "c"
     pm.clear()

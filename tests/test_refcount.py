@@ -72,8 +72,7 @@ def _expect_error(fn, *args) -> None:
 
 
 GOOD_HEAD = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
-    b"Set-Cookie: a=b\r\nX-E: caf\xe9\r\n\r\nhello"
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nSet-Cookie: a=b\r\nX-E: caf\xe9\r\n\r\nhello"
 )
 BAD_HEADS = [
     b"HTTP/1.1 20 OK\r\n\r\n",

@@ -81,8 +81,19 @@ EXPECTED = {
     "stream_iter_content": {"joined": "chunk0chunk1chunk2chunk3chunk4", "max": 4, "reused": True},
     "stream_iter_lines": ["alpha", "beta", "", "gamma", "delta"],
     "stream_raw_read": [10, 90, "", 100],
-    "gzip": {"content_ok": True, "text_start": "line one", "encoding": "gzip", "raw_is_compressed": True, "iter_ok": True},
-    "redirects": {"get": [200, [302], "echo"], "303": ["GET", ""], "307": ["POST", "body"], "off": [302, True, "/echo", "echo"]},
+    "gzip": {
+        "content_ok": True,
+        "text_start": "line one",
+        "encoding": "gzip",
+        "raw_is_compressed": True,
+        "iter_ok": True,
+    },
+    "redirects": {
+        "get": [200, [302], "echo"],
+        "303": ["GET", ""],
+        "307": ["POST", "body"],
+        "off": [302, True, "/echo", "echo"],
+    },
     "redirect_cross_host_drops_auth": [302, False],
     "redirect_loop": ["TooManyRedirects", 5],
     "cookies": {

@@ -30,13 +30,17 @@ def _run(cls, fn):
 
 # name -> function of the HTTPResponse class; the results must equal urllib3's.
 SCENARIOS = {
-    "bytes_body_read_no_preload": lambda R: (lambda r: (r.read(), r.data, r.closed))(R(body=b"foo", preload_content=False)),
+    "bytes_body_read_no_preload": lambda R: (lambda r: (r.read(), r.data, r.closed))(
+        R(body=b"foo", preload_content=False)
+    ),
     "str_body_preload": lambda R: (lambda r: (r.data, r.read()))(R(body="abc")),
     "empty_bytes_read": lambda R: R(body=b"", preload_content=False).read(),
-    "no_body_defaults": lambda R: (lambda r: (r.data, r.closed, r.readable(), r.geturl(), r.status, r.version, r.version_string, r.reason))(R()),
-    "bytesio_partial": lambda R: (lambda r: (r.read(1), r.tell(), r.length_remaining, r.read(), r.closed, r.read(), r.data))(
-        R(body=io.BytesIO(b"abc"), preload_content=False)
-    ),
+    "no_body_defaults": lambda R: (
+        lambda r: (r.data, r.closed, r.readable(), r.geturl(), r.status, r.version, r.version_string, r.reason)
+    )(R()),
+    "bytesio_partial": lambda R: (
+        lambda r: (r.read(1), r.tell(), r.length_remaining, r.read(), r.closed, r.read(), r.data)
+    )(R(body=io.BytesIO(b"abc"), preload_content=False)),
     "bytesio_preload": lambda R: (lambda r: (r.data, r.read(), r.closed))(R(body=io.BytesIO(b"abc"))),
     "deflate_read3_then_rest": lambda R: (lambda r: (r.read(3), r.read()))(
         R(body=io.BytesIO(DEFLATED), headers={"content-encoding": "deflate"}, preload_content=False)
@@ -44,68 +48,112 @@ SCENARIOS = {
     "switch_to_raw_after_decoded": lambda R: (lambda r: (r.read(3), r.read(decode_content=False)))(
         R(body=io.BytesIO(DEFLATED), headers={"content-encoding": "deflate"}, preload_content=False)
     ),
-    "raw_deflate": lambda R: R(
-        body=io.BytesIO(zlib.compress(b"raw!")[2:-4]), headers={"content-encoding": "deflate"}
-    ).data,
-    "gzip_bad": lambda R: R(body=io.BytesIO(b"xxx"), headers={"content-encoding": "gzip"}, preload_content=False).read(),
+    "raw_deflate": lambda R: (
+        R(body=io.BytesIO(zlib.compress(b"raw!")[2:-4]), headers={"content-encoding": "deflate"}).data
+    ),
+    "gzip_bad": lambda R: R(
+        body=io.BytesIO(b"xxx"), headers={"content-encoding": "gzip"}, preload_content=False
+    ).read(),
     "gzip_empty": lambda R: R(body=io.BytesIO(b""), headers={"content-encoding": "gzip"}, preload_content=False).read(),
     "gzip_upper_case_coding": lambda R: R(body=io.BytesIO(_gzip(b"up")), headers={"content-encoding": "GZIP"}).data,
     "x_gzip": lambda R: R(body=io.BytesIO(_gzip(b"xg")), headers={"content-encoding": "x-gzip"}).data,
-    "gzip_two_members_and_garbage": lambda R: R(
-        body=io.BytesIO(_gzip(b"abc") + _gzip(b"def") + b"garbage"), headers={"content-encoding": "gzip"}
-    ).data,
+    "gzip_two_members_and_garbage": lambda R: (
+        R(body=io.BytesIO(_gzip(b"abc") + _gzip(b"def") + b"garbage"), headers={"content-encoding": "gzip"}).data
+    ),
     "unknown_coding": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-encoding": "foo"}).data,
     "unknown_chain": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-encoding": "foo, bar"}).data,
     "identity": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-encoding": "identity"}).data,
     "six_codings": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-encoding": "gzip," * 5 + "gzip"}),
-    "decode_false": lambda R: R(body=io.BytesIO(DEFLATED), headers={"content-encoding": "deflate"}, decode_content=False).data,
-    "stream_2": lambda R: (lambda r: (list(r.stream(2)), r.closed, r.isclosed()))(R(body=io.BytesIO(b"abc"), preload_content=False)),
+    "decode_false": lambda R: (
+        R(body=io.BytesIO(DEFLATED), headers={"content-encoding": "deflate"}, decode_content=False).data
+    ),
+    "stream_2": lambda R: (lambda r: (list(r.stream(2)), r.closed, r.isclosed()))(
+        R(body=io.BytesIO(b"abc"), preload_content=False)
+    ),
     "stream_0": lambda R: list(R(body=io.BytesIO(b"abc"), preload_content=False).stream(0)),
     "stream_chunked_header_plain_fp": lambda R: (lambda r: (r.chunked, r.supports_chunked_reads(), list(r.stream(2))))(
         R(body=io.BytesIO(b"abc"), headers={"transfer-encoding": "chunked"}, preload_content=False)
     ),
     "read_chunked_not_chunked": lambda R: list(R(body=io.BytesIO(b"abc"), preload_content=False).read_chunked()),
-    "close_then_read": lambda R: (lambda r: (r.close(), r.closed, r.read()))(R(body=io.BytesIO(b"abc"), preload_content=False)),
+    "close_then_read": lambda R: (lambda r: (r.close(), r.closed, r.read()))(
+        R(body=io.BytesIO(b"abc"), preload_content=False)
+    ),
     "redirects": lambda R: (
         R(status=301, headers={"Location": "/x"}).get_redirect_location(),
         R(status=200).get_redirect_location(),
         R(status=302).get_redirect_location(),
     ),
     "iter_lines": lambda R: list(R(body=io.BytesIO(b"abc\ndef\n\nx"), preload_content=False)),
-    "read1": lambda R: (lambda r: (r.read1(2), r.read1(), r.read1(), r.tell()))(R(body=io.BytesIO(b"abcdef"), preload_content=False)),
+    "read1": lambda R: (lambda r: (r.read1(2), r.read1(), r.read1(), r.tell()))(
+        R(body=io.BytesIO(b"abcdef"), preload_content=False)
+    ),
     "content_length_short_partial": lambda R: (lambda r: (r.read(4), r.length_remaining, r.read(2), r.read(2)))(
         R(body=io.BytesIO(b"abcdef"), headers={"content-length": "10"}, preload_content=False)
     ),
-    "content_length_short_whole": lambda R: R(body=io.BytesIO(b"abcdef"), headers={"content-length": "10"}, preload_content=False).read(),
+    "content_length_short_whole": lambda R: R(
+        body=io.BytesIO(b"abcdef"), headers={"content-length": "10"}, preload_content=False
+    ).read(),
     "content_length_unenforced": lambda R: (lambda r: (r.read(4), r.read(4), r.read(4)))(
-        R(body=io.BytesIO(b"abcdef"), headers={"content-length": "10"}, preload_content=False, enforce_content_length=False)
+        R(
+            body=io.BytesIO(b"abcdef"),
+            headers={"content-length": "10"},
+            preload_content=False,
+            enforce_content_length=False,
+        )
     ),
-    "content_length_conflict": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-length": "3, 4"}, preload_content=False),
-    "content_length_same_twice": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-length": "3, 3"}, preload_content=False).length_remaining,
-    "content_length_bad": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-length": "x"}, preload_content=False).length_remaining,
-    "content_length_negative": lambda R: R(body=io.BytesIO(b"abc"), headers={"content-length": "-1"}, preload_content=False).length_remaining,
+    "content_length_conflict": lambda R: R(
+        body=io.BytesIO(b"abc"), headers={"content-length": "3, 4"}, preload_content=False
+    ),
+    "content_length_same_twice": lambda R: (
+        R(body=io.BytesIO(b"abc"), headers={"content-length": "3, 3"}, preload_content=False).length_remaining
+    ),
+    "content_length_bad": lambda R: (
+        R(body=io.BytesIO(b"abc"), headers={"content-length": "x"}, preload_content=False).length_remaining
+    ),
+    "content_length_negative": lambda R: (
+        R(body=io.BytesIO(b"abc"), headers={"content-length": "-1"}, preload_content=False).length_remaining
+    ),
     "no_body_statuses": lambda R: [
-        R(body=io.BytesIO(b""), status=s, headers={"content-length": "6"}, preload_content=False).length_remaining for s in (100, 204, 304, 200)
+        R(body=io.BytesIO(b""), status=s, headers={"content-length": "6"}, preload_content=False).length_remaining
+        for s in (100, 204, 304, 200)
     ],
-    "head_length": lambda R: R(body=io.BytesIO(b""), request_method="HEAD", headers={"content-length": "6"}, preload_content=False).length_remaining,
-    "te_and_cl": lambda R: R(body=io.BytesIO(b""), headers={"content-length": "6", "transfer-encoding": "chunked"}, preload_content=False).length_remaining,
+    "head_length": lambda R: (
+        R(
+            body=io.BytesIO(b""), request_method="HEAD", headers={"content-length": "6"}, preload_content=False
+        ).length_remaining
+    ),
+    "te_and_cl": lambda R: (
+        R(
+            body=io.BytesIO(b""), headers={"content-length": "6", "transfer-encoding": "chunked"}, preload_content=False
+        ).length_remaining
+    ),
     "json": lambda R: R(body=io.BytesIO(b'{"a": [1, "\xc3\xa9"]}')).json(),
     "json_bad": lambda R: R(body=io.BytesIO(b"{")).json(),
-    "info_getheader": lambda R: (lambda r: (dict(r.info()), r.getheader("x-a"), r.getheader("nope", "d"), dict(r.getheaders())))(
-        R(headers={"X-A": "1"})
-    ),
+    "info_getheader": lambda R: (
+        lambda r: (dict(r.info()), r.getheader("x-a"), r.getheader("nope", "d"), dict(r.getheaders()))
+    )(R(headers={"X-A": "1"})),
     "url": lambda R: (lambda r: (r.url, r.geturl(), setattr(r, "url", "/new"), r.url))(R(request_url="http://a/")),
     "shutdown_unset": lambda R: R().shutdown(),
     "readinto": lambda R: (lambda r, b: (r.readinto(b), bytes(b), r.readinto(b), bytes(b), r.readinto(b)))(
         R(body=io.BytesIO(b"abcdef"), preload_content=False), bytearray(4)
     ),
     "drain": lambda R: (lambda r: (r.drain_conn(), r.read()))(R(body=io.BytesIO(b"abcdef"), preload_content=False)),
-    "data_twice": lambda R: (lambda r: (r.data, r.data, r.read()))(R(body=io.BytesIO(b"abcdef"), preload_content=False)),
-    "data_after_partial": lambda R: (lambda r: (r.read(2), r.data, r.data))(R(body=io.BytesIO(b"abcdef"), preload_content=False)),
-    "cache_content": lambda R: (lambda r: (r.read(cache_content=True), r.data))(R(body=io.BytesIO(b"abcdef"), preload_content=False)),
+    "data_twice": lambda R: (lambda r: (r.data, r.data, r.read()))(
+        R(body=io.BytesIO(b"abcdef"), preload_content=False)
+    ),
+    "data_after_partial": lambda R: (lambda r: (r.read(2), r.data, r.data))(
+        R(body=io.BytesIO(b"abcdef"), preload_content=False)
+    ),
+    "cache_content": lambda R: (lambda r: (r.read(cache_content=True), r.data))(
+        R(body=io.BytesIO(b"abcdef"), preload_content=False)
+    ),
     "buffered_reader": lambda R: io.BufferedReader(R(body=io.BytesIO(b"abcdef"), preload_content=False)).read(),
-    "buffered_reader_small": lambda R: (lambda b: (b.read(3), b.read()))(io.BufferedReader(R(body=io.BytesIO(b"abcdef"), preload_content=False), 2)),
-    "textiowrapper_lines": lambda R: list(io.TextIOWrapper(R(body=io.BytesIO(b"a\nb\r\nc"), preload_content=False, auto_close=False))),
+    "buffered_reader_small": lambda R: (lambda b: (b.read(3), b.read()))(
+        io.BufferedReader(R(body=io.BytesIO(b"abcdef"), preload_content=False), 2)
+    ),
+    "textiowrapper_lines": lambda R: list(
+        io.TextIOWrapper(R(body=io.BytesIO(b"a\nb\r\nc"), preload_content=False, auto_close=False))
+    ),
     "textiowrapper_auto_close": lambda R: list(io.TextIOWrapper(R(body=io.BytesIO(b"a\nb\nc"), preload_content=False))),
     "auto_close_false_closed": lambda R: (lambda r: (r.read(), r.closed, r.close(), r.closed))(
         R(body=io.BytesIO(b"abc"), preload_content=False, auto_close=False)
@@ -113,7 +161,9 @@ SCENARIOS = {
     "fileno_bytesio": lambda R: R(body=io.BytesIO(b"a"), preload_content=False).fileno(),
     "fileno_none": lambda R: R(preload_content=False).fileno(),
     "flush": lambda R: R(body=io.BytesIO(b"a"), preload_content=False).flush(),
-    "chunked_flag": lambda R: [R(headers={"Transfer-Encoding": v}).chunked for v in ("chunked", "gzip, Chunked", "gzip", "")],
+    "chunked_flag": lambda R: [
+        R(headers={"Transfer-Encoding": v}).chunked for v in ("chunked", "gzip, Chunked", "gzip", "")
+    ],
     "read_negative": lambda R: R(body=io.BytesIO(b"abc"), preload_content=False).read(-5),
     "read_zero": lambda R: R(body=io.BytesIO(b"abc"), preload_content=False).read(0),
     "stream_decoded_gzip_small": lambda R: b"".join(
@@ -202,13 +252,17 @@ def test_read_amt_exact_sizes_decoded():
 
 
 def test_readinto_decoded():
-    r = HTTPResponse(body=io.BytesIO(_gzip(b"hello world")), headers={"content-encoding": "gzip"}, preload_content=False)
+    r = HTTPResponse(
+        body=io.BytesIO(_gzip(b"hello world")), headers={"content-encoding": "gzip"}, preload_content=False
+    )
     b = bytearray(5)
     assert r.readinto(b) == 5 and b == b"hello"
 
 
 def test_retries_setter_takes_redirect_location():
-    retries = Retry(total=5).increment("GET", "/a", response=HTTPResponse(status=302, headers={"location": "/b"}, request_url="/a"))
+    retries = Retry(total=5).increment(
+        "GET", "/a", response=HTTPResponse(status=302, headers={"location": "/b"}, request_url="/a")
+    )
     r = HTTPResponse(request_url="/a", retries=retries)
     assert r.retries is retries
     assert r.url == retries.history[-1].redirect_location
@@ -327,7 +381,10 @@ HTTPLIB_CASES = {
     ),
     "short_read": (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", lambda r: r.read()),
     "short_stream": (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", lambda r: list(r.stream(2))),
-    "length_exact": (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", lambda r: (r.read(2), r.read(2), r.read(2), r.tell())),
+    "length_exact": (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+        lambda r: (r.read(2), r.read(2), r.read(2), r.tell()),
+    ),
 }
 
 

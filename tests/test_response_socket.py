@@ -149,8 +149,16 @@ def test_connection_reused_for_next_response(wire, peer):
     for body in (b"one", b"second"):
         peer.send(head(len(body)) + body)
         version, status, reason, headers = reader.read_head(False)
-        r = HTTPResponse(body=reader, headers=headers, status=status, version=version, reason=reason,
-                         preload_content=False, connection=conn, pool=pool)
+        r = HTTPResponse(
+            body=reader,
+            headers=headers,
+            status=status,
+            version=version,
+            reason=reason,
+            preload_content=False,
+            connection=conn,
+            pool=pool,
+        )
         assert r.read() == body
     assert pool.put == [conn, conn] and not conn.closed
 
@@ -254,7 +262,7 @@ CHUNKED = (
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
     b"5;name=value;flag\r\nhello\r\n"
     b"1\r\n \r\n"
-    b"6 ; ext=\"q\"\r\nworld!\r\n"
+    b'6 ; ext="q"\r\nworld!\r\n'
     b"0\r\nX-Trailer: yes\r\nX-Other: 2\r\n\r\n"
 )
 
@@ -373,8 +381,17 @@ def test_enforce_content_length_off_short_body(wire, peer):
     reader = wire.Reader(peer.client, enforce_content_length=False)
     version, status, reason, headers = reader.read_head(False)
     conn, pool = FakeConnection(peer.client), FakePool()
-    r = HTTPResponse(body=reader, headers=headers, status=status, version=version, reason=reason,
-                     preload_content=False, connection=conn, pool=pool, enforce_content_length=False)
+    r = HTTPResponse(
+        body=reader,
+        headers=headers,
+        status=status,
+        version=version,
+        reason=reason,
+        preload_content=False,
+        connection=conn,
+        pool=pool,
+        enforce_content_length=False,
+    )
     assert r.read() == b"short"
     assert conn.closed and pool.put == [conn]
 
@@ -421,8 +438,17 @@ def test_shutdown(wire, peer):
     reader = wire.Reader(peer.client)
     version, status, reason, headers = reader.read_head(False)
     conn, pool = FakeConnection(peer.client), FakePool()
-    r = HTTPResponse(body=reader, headers=headers, status=status, version=version, reason=reason, preload_content=False,
-                     connection=conn, pool=pool, sock_shutdown=peer.client.shutdown)
+    r = HTTPResponse(
+        body=reader,
+        headers=headers,
+        status=status,
+        version=version,
+        reason=reason,
+        preload_content=False,
+        connection=conn,
+        pool=pool,
+        sock_shutdown=peer.client.shutdown,
+    )
     r.shutdown()
     with pytest.raises(ProtocolError):
         r.read()
@@ -466,8 +492,12 @@ def test_gzip_body_streamed(wire, peer):
 def test_gzip_chunked_decode_false(wire, peer):
     c = zlib.compressobj(wbits=31)
     body = c.compress(b"raw please") + c.flush()
-    peer.send(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
-              + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+    peer.send(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"%x\r\n" % len(body)
+        + body
+        + b"\r\n0\r\n\r\n"
+    )
     r, _, _ = open_response(wire, peer, decode=False)
     assert r.read() == body
 
@@ -509,7 +539,9 @@ def test_gzip_bomb_over_socket_bounded(wire, peer):
     c = zlib.compressobj(1, wbits=31)
     comp = b"".join([c.compress(zeros) for _ in range(256)] + [c.flush()])
     chunked = b"%x\r\n" % len(comp) + comp + b"\r\n0\r\n\r\n"
-    peer.send_in_thread([b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", chunked], close=False)
+    peer.send_in_thread(
+        [b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", chunked], close=False
+    )
     r, conn, pool = open_response(wire, peer)
     del comp, chunked
     gc.collect()
@@ -536,8 +568,15 @@ def test_without_pool(wire, peer, close_header, closed):
     reader = wire.Reader(peer.client)
     version, status, reason, headers = reader.read_head(False)
     conn = FakeConnection(peer.client)
-    r = HTTPResponse(body=reader, headers=headers, status=status, version=version, reason=reason,
-                     preload_content=True, connection=conn)
+    r = HTTPResponse(
+        body=reader,
+        headers=headers,
+        status=status,
+        version=version,
+        reason=reason,
+        preload_content=True,
+        connection=conn,
+    )
     assert r.data == b"abc" and r.closed
     assert conn.closed is closed
     r.release_conn()  # no pool: nothing to do
@@ -550,8 +589,15 @@ def test_error_without_pool_closes(wire, peer):
     reader = wire.Reader(peer.client)
     version, status, reason, headers = reader.read_head(False)
     conn = FakeConnection(peer.client)
-    r = HTTPResponse(body=reader, headers=headers, status=status, version=version, reason=reason,
-                     preload_content=False, connection=conn)
+    r = HTTPResponse(
+        body=reader,
+        headers=headers,
+        status=status,
+        version=version,
+        reason=reason,
+        preload_content=False,
+        connection=conn,
+    )
     with pytest.raises(ProtocolError):
         r.read()
     assert conn.closed and r.closed

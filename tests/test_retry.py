@@ -49,13 +49,31 @@ def _history(n_errors: int, redirect_then: int = 0):
 def test_defaults_match_urllib3():
     u3 = pytest.importorskip("urllib3.util.retry").Retry
     ours, theirs = Retry(), u3()
-    for name in ("total", "connect", "read", "redirect", "status", "other", "allowed_methods", "backoff_factor",
-                 "backoff_max", "backoff_jitter", "raise_on_redirect", "raise_on_status", "history",
-                 "respect_retry_after_header", "remove_headers_on_redirect"):
+    for name in (
+        "total",
+        "connect",
+        "read",
+        "redirect",
+        "status",
+        "other",
+        "allowed_methods",
+        "backoff_factor",
+        "backoff_max",
+        "backoff_jitter",
+        "raise_on_redirect",
+        "raise_on_status",
+        "history",
+        "respect_retry_after_header",
+        "remove_headers_on_redirect",
+    ):
         assert getattr(ours, name) == getattr(theirs, name), name
     assert set(ours.status_forcelist) == set(theirs.status_forcelist) == set()
-    for name in ("DEFAULT_ALLOWED_METHODS", "RETRY_AFTER_STATUS_CODES", "DEFAULT_REMOVE_HEADERS_ON_REDIRECT",
-                 "DEFAULT_BACKOFF_MAX"):
+    for name in (
+        "DEFAULT_ALLOWED_METHODS",
+        "RETRY_AFTER_STATUS_CODES",
+        "DEFAULT_REMOVE_HEADERS_ON_REDIRECT",
+        "DEFAULT_BACKOFF_MAX",
+    ):
         assert getattr(Retry, name) == getattr(u3, name), name
     assert Retry.DEFAULT.total == 3
     kwargs = {"connect": 1, "read": 2, "redirect": 3, "status": 4}
@@ -177,11 +195,21 @@ def test_proxy_error_wrapping_connect_error_counts_as_connect():
     assert (plain.connect, plain.other) == (2, 2)
 
 
-@pytest.mark.parametrize("counts, exhausted", [
-    ({}, False), ({"total": 0}, False), ({"total": -1}, True), ({"connect": -1}, True),
-    ({"read": -1}, True), ({"redirect": -1}, True), ({"status": -1}, True), ({"other": -1}, True),
-    ({"total": None, "connect": 0}, False), ({"total": False}, False),
-])
+@pytest.mark.parametrize(
+    "counts, exhausted",
+    [
+        ({}, False),
+        ({"total": 0}, False),
+        ({"total": -1}, True),
+        ({"connect": -1}, True),
+        ({"read": -1}, True),
+        ({"redirect": -1}, True),
+        ({"status": -1}, True),
+        ({"other": -1}, True),
+        ({"total": None, "connect": 0}, False),
+        ({"total": False}, False),
+    ],
+)
 def test_is_exhausted(counts, exhausted):
     assert Retry(**counts).is_exhausted() is exhausted
 
@@ -203,9 +231,16 @@ def test_increment_matches_urllib3_counters():
         ours = ours.increment("GET", "/", **ours_kw)
         theirs = theirs.increment("GET", "/", **theirs_kw)
         assert (ours.total, ours.connect, ours.read, ours.redirect, ours.status, ours.other) == (
-            theirs.total, theirs.connect, theirs.read, theirs.redirect, theirs.status, theirs.other)
+            theirs.total,
+            theirs.connect,
+            theirs.read,
+            theirs.redirect,
+            theirs.status,
+            theirs.other,
+        )
         assert [(h.method, h.status, h.redirect_location) for h in ours.history] == [
-            (h.method, h.status, h.redirect_location) for h in theirs.history]
+            (h.method, h.status, h.redirect_location) for h in theirs.history
+        ]
 
 
 # -- backoff -----------------------------------------------------------------
@@ -224,8 +259,10 @@ def test_backoff_sequence_matches_urllib3():
         for n in range(10):
             hist = _history(n)
             u3hist = tuple(u3.RequestHistory(*h) for h in hist)
-            assert Retry(backoff_factor=factor, backoff_max=cap, history=hist).get_backoff_time() == \
-                u3.Retry(backoff_factor=factor, backoff_max=cap, history=u3hist).get_backoff_time()
+            assert (
+                Retry(backoff_factor=factor, backoff_max=cap, history=hist).get_backoff_time()
+                == u3.Retry(backoff_factor=factor, backoff_max=cap, history=u3hist).get_backoff_time()
+            )
 
 
 def test_backoff_counts_only_errors_after_last_redirect():
@@ -327,7 +364,9 @@ def test_retry_after_within_limit():
         r.check_retry_after(_Response(503, {"Retry-After": "301"}))
     assert r.new(total=1).retry_after_limit == 300
     # The limit is checked against what the server asked, the clamp after it.
-    assert Retry(retry_after_max=10, retry_after_limit=300).check_retry_after(_Response(503, {"Retry-After": "200"})) == 10
+    assert (
+        Retry(retry_after_max=10, retry_after_limit=300).check_retry_after(_Response(503, {"Retry-After": "200"})) == 10
+    )
 
 
 def test_empty_allowed_methods_is_deprecated_as_in_urllib3():
@@ -434,15 +473,46 @@ def test_from_int_subclass():
 
 
 def test_new_copies_everything():
-    r = Retry(total=4, connect=1, read=2, redirect=3, status=4, other=5, allowed_methods=["GET"],
-              status_forcelist=[503], backoff_factor=0.3, backoff_max=9, raise_on_redirect=False,
-              raise_on_status=False, respect_retry_after_header=False, remove_headers_on_redirect=["X-A"],
-              backoff_jitter=0.2, retry_after_max=42, retry_after_limit=7)
+    r = Retry(
+        total=4,
+        connect=1,
+        read=2,
+        redirect=3,
+        status=4,
+        other=5,
+        allowed_methods=["GET"],
+        status_forcelist=[503],
+        backoff_factor=0.3,
+        backoff_max=9,
+        raise_on_redirect=False,
+        raise_on_status=False,
+        respect_retry_after_header=False,
+        remove_headers_on_redirect=["X-A"],
+        backoff_jitter=0.2,
+        retry_after_max=42,
+        retry_after_limit=7,
+    )
     for kw in ({}, {"allowed_methods": ["PUT"]}):
         n = r.new(**kw)
-        for name in ("total", "connect", "read", "redirect", "status", "other", "status_forcelist", "backoff_factor",
-                     "backoff_max", "raise_on_redirect", "raise_on_status", "respect_retry_after_header",
-                     "remove_headers_on_redirect", "backoff_jitter", "retry_after_max", "retry_after_limit", "history"):
+        for name in (
+            "total",
+            "connect",
+            "read",
+            "redirect",
+            "status",
+            "other",
+            "status_forcelist",
+            "backoff_factor",
+            "backoff_max",
+            "raise_on_redirect",
+            "raise_on_status",
+            "respect_retry_after_header",
+            "remove_headers_on_redirect",
+            "backoff_jitter",
+            "retry_after_max",
+            "retry_after_limit",
+            "history",
+        ):
             assert getattr(n, name) == getattr(r, name), name
     assert r.new(total=False).raise_on_redirect is False
     assert r.new(total=False).redirect == 0

@@ -261,7 +261,9 @@ def _closed_port() -> int:
     return port
 
 
-def _outcome(module: typing.Any, proxy_url: str, url: str, manager_kw: dict[str, typing.Any] | None = None, **kw: typing.Any) -> tuple[typing.Any, ...]:
+def _outcome(
+    module: typing.Any, proxy_url: str, url: str, manager_kw: dict[str, typing.Any] | None = None, **kw: typing.Any
+) -> tuple[typing.Any, ...]:
     """One GET through ``module.SOCKSProxyManager``: ("ok", status, body) or
     the exception's class name, its reason's class name and message."""
     manager = module.SOCKSProxyManager(proxy_url, **(manager_kw or {}))
@@ -286,7 +288,9 @@ def _message(e: BaseException) -> str:
     return text.split(": ", 1)[-1] if "Connection(" in text or " object at " in text else text
 
 
-def _same_as_urllib3(proxy_url: str, url: str, manager_kw: dict[str, typing.Any] | None = None, **kw: typing.Any) -> tuple[typing.Any, ...]:
+def _same_as_urllib3(
+    proxy_url: str, url: str, manager_kw: dict[str, typing.Any] | None = None, **kw: typing.Any
+) -> tuple[typing.Any, ...]:
     assert urllib3.PoolManager.__module__.startswith("urllib3"), "urllib3 is pool in this process"
     ours = _outcome(psocks, proxy_url, url, manager_kw, **kw)
     theirs = _outcome(u3socks, proxy_url, url, manager_kw, **kw)
@@ -298,8 +302,13 @@ def _same_as_urllib3(proxy_url: str, url: str, manager_kw: dict[str, typing.Any]
 
 
 def test_same_api_as_urllib3():
-    for name in ("SOCKSConnection", "SOCKSHTTPSConnection", "SOCKSHTTPConnectionPool",
-                 "SOCKSHTTPSConnectionPool", "SOCKSProxyManager"):
+    for name in (
+        "SOCKSConnection",
+        "SOCKSHTTPSConnection",
+        "SOCKSHTTPConnectionPool",
+        "SOCKSHTTPSConnectionPool",
+        "SOCKSProxyManager",
+    ):
         ours, theirs = getattr(psocks, name), getattr(u3socks, name)
         assert str(inspect.signature(ours.__init__)) == str(inspect.signature(theirs.__init__)), name
     assert typing.get_type_hints(psocks._TYPE_SOCKS_OPTIONS) == typing.get_type_hints(u3socks._TYPE_SOCKS_OPTIONS)
@@ -339,7 +348,10 @@ def test_options_from_the_proxy_url(url, expected):
 
 def test_arguments_override_the_url_credentials():
     m = psocks.SOCKSProxyManager("socks5h://a:b@127.0.0.1:1080", username="c", password="d")
-    assert (m.connection_pool_kw["_socks_options"]["username"], m.connection_pool_kw["_socks_options"]["password"]) == ("c", "d")
+    assert (m.connection_pool_kw["_socks_options"]["username"], m.connection_pool_kw["_socks_options"]["password"]) == (
+        "c",
+        "d",
+    )
     m = psocks.SOCKSProxyManager("socks5h://a:b@127.0.0.1:1080", username="c")
     assert m.connection_pool_kw["_socks_options"]["password"] is None
 
@@ -483,7 +495,11 @@ def test_socks5_auth_failure_with_retries_off_raises_new_connection_error():
 @pytest.mark.parametrize("scheme", ["socks4", "socks4a"])
 def test_socks4_user_id(scheme):
     with Server() as server, SocksServer(userid="alice") as proxy:
-        assert _same_as_urllib3(proxy.url(scheme, "alice"), f"http://localhost:{server.port}/id?id=4") == ("ok", 200, b"4")
+        assert _same_as_urllib3(proxy.url(scheme, "alice"), f"http://localhost:{server.port}/id?id=4") == (
+            "ok",
+            200,
+            b"4",
+        )
         outcome = _same_as_urllib3(proxy.url(scheme, "mallory"), f"http://localhost:{server.port}/id?id=4", retries=0)
     assert outcome[:2] == ("MaxRetryError", "NewConnectionError"), outcome
     assert [s.username for s in proxy.handshakes] == ["alice", "alice", "mallory", "mallory"]
@@ -611,7 +627,11 @@ def _run_requests_child(backend: str, impl_name: str, proxy: str, url: str) -> d
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(TESTS)])
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_REQUESTS_CHILD), backend, impl_name, proxy, url],
-        capture_output=True, text=True, timeout=60, env=env, cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=str(ROOT),
     )
     assert proc.returncode == 0, f"{backend} child failed:\n{proc.stdout}\n{proc.stderr}"
     result: dict[str, typing.Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -642,7 +662,12 @@ def test_requests_socks5h_proxy_on_pool(impl):
     # Remote DNS, credentials percent-decoded by requests; the same handshakes.
     assert shakes["pool"] == shakes["urllib3"]
     first = shakes["pool"][0]
-    assert (first.address_type, first.host, first.username, first.password) == ("domain", "localhost", "alice", "s@cret")
+    assert (first.address_type, first.host, first.username, first.password) == (
+        "domain",
+        "localhost",
+        "alice",
+        "s@cret",
+    )
     assert first.port is True and first.granted
     assert sum(s.granted for s in shakes["pool"]) == 1
 
@@ -672,11 +697,19 @@ def test_install_maps_socks_module_lazily():
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=str(ROOT)
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result == {"before": False, "spec_found": True, "same": True, "attr": True, "cls": True,
-                      "spec_name": "pool.contrib.socks"}
+    assert result == {
+        "before": False,
+        "spec_found": True,
+        "same": True,
+        "attr": True,
+        "cls": True,
+        "spec_name": "pool.contrib.socks",
+    }
 
 
 _MISSING_PYSOCKS_CHILD = """
@@ -714,7 +747,11 @@ def test_without_pysocks_as_urllib3():
     for backend in ("pool", "urllib3"):
         proc = subprocess.run(
             [sys.executable, "-c", textwrap.dedent(_MISSING_PYSOCKS_CHILD), backend],
-            capture_output=True, text=True, timeout=60, env=env, cwd=str(ROOT),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=str(ROOT),
         )
         assert proc.returncode == 0, proc.stderr
         results[backend] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -741,7 +778,8 @@ def test_import_without_pysocks_warns_and_raises():
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=str(ROOT)
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["pool.exceptions", "DependencyWarning"]
-

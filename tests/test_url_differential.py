@@ -57,9 +57,20 @@ def test_generated_locations_followed_where_whatwg_says():
 @pytest.mark.parametrize(
     "url",
     [
-        "http://a.com\\@b.com/", "http://a@b@c/", "http:\\\\b.com/", "http:/b.com", "http:///b.com",
-        "http://a%2eb/", "http://a%2fb/", "http://%C3%A9.com/", "http://127.0.0.1./", "http://0x/",
-        "http://1.2.3.4.5/", "http://foo.1/", "http://[::ffff:1.2.3.04]/", "http://\u0391\u03a3.com/",
+        "http://a.com\\@b.com/",
+        "http://a@b@c/",
+        "http:\\\\b.com/",
+        "http:/b.com",
+        "http:///b.com",
+        "http://a%2eb/",
+        "http://a%2fb/",
+        "http://%C3%A9.com/",
+        "http://127.0.0.1./",
+        "http://0x/",
+        "http://1.2.3.4.5/",
+        "http://foo.1/",
+        "http://[::ffff:1.2.3.04]/",
+        "http://\u0391\u03a3.com/",
     ],
 )
 def test_known_differentials_are_refused(url):
@@ -70,8 +81,17 @@ def test_known_differentials_are_refused(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://0x7f.1/", "http://0177.0.0.1/", "http://2130706433/", "http://127.1/", "http://[::1]:8080/",
-     "http://%41.com/", "http://user:pass@example.com:8080/", "http://a.com:80@b.com/", "HTTPS://Example.COM/"],
+    [
+        "http://0x7f.1/",
+        "http://0177.0.0.1/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://[::1]:8080/",
+        "http://%41.com/",
+        "http://user:pass@example.com:8080/",
+        "http://a.com:80@b.com/",
+        "HTTPS://Example.COM/",
+    ],
 )
 def test_agreeing_urls_are_kept(url):
     assert diff.check_url(url) == "agree"
@@ -109,8 +129,14 @@ def test_fuzzer_smoke(mode, tmp_path):
         seeds = tmp_path / "seeds"
         assert diff.write_seeds(str(seeds)) > 1000
         diff.write_dict(str(tmp_path / "url.dict"))
-        cmd += ["-seed=1", "-max_len=256", f"-dict={tmp_path / 'url.dict'}", "-max_total_time=25",
-                f"-artifact_prefix={tmp_path}/", str(seeds)]
+        cmd += [
+            "-seed=1",
+            "-max_len=256",
+            f"-dict={tmp_path / 'url.dict'}",
+            "-max_total_time=25",
+            f"-artifact_prefix={tmp_path}/",
+            str(seeds),
+        ]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=root)
     out = (proc.stdout + proc.stderr)[-4000:]

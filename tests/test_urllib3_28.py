@@ -60,7 +60,9 @@ CASES: dict[str, typing.Callable[[typing.Any], typing.Any]] = {
     "make-headers-proxy-auth-encoding": lambda m: m.util.make_headers(
         proxy_basic_auth="\u00fc:p", proxy_basic_auth_encoding="utf-8"
     ),
-    "make-headers-encoding-positional-refused": lambda m: m.util.make_headers(None, None, None, "a:b", None, None, "utf-8"),
+    "make-headers-encoding-positional-refused": lambda m: m.util.make_headers(
+        None, None, None, "a:b", None, None, "utf-8"
+    ),
     "is-ipaddress-forms": lambda m: [
         m.util.ssl_.is_ipaddress(h)
         for h in ("0x7f000001", "0177.0.0.1", "2130706433", "127.1", "1.2.3.4", "::1", "example.com", "1.2.3.4.5")
@@ -76,7 +78,9 @@ CASES: dict[str, typing.Callable[[typing.Any], typing.Any]] = {
         m.PoolManager(assert_hostname="x", assert_fingerprint="aa" * 20).connection_from_url("https://h/").conn_kw
     ),
     "rewind-tell-without-seek": lambda m: m.util.request.rewind_body(_TellNoSeek(), 0),
-    "fingerprint-not-hex": lambda m: type(pytest.raises(m.exceptions.SSLError, m.util.ssl_.assert_fingerprint, b"x", "zz" * 20).value).__name__,
+    "fingerprint-not-hex": lambda m: (
+        type(pytest.raises(m.exceptions.SSLError, m.util.ssl_.assert_fingerprint, b"x", "zz" * 20).value).__name__
+    ),
     "host-unreserved-escape-decoded": lambda m: m.util.parse_url("http://h%41st/").host,
     # A reserved escape in a reg-name host ("h%2fst") is refused on purpose
     # (authority confusion, tests/test_url_authority.py); in a zone id it
@@ -98,10 +102,12 @@ CASES: dict[str, typing.Callable[[typing.Any], typing.Any]] = {
     ),
     "pool-host-newline-refused": lambda m: m.HTTPConnectionPool("127.0.0.1\n"),
     "pool-host-space-refused": lambda m: m.HTTPConnectionPool("127.0.0.1 "),
-    "pool-host-bad-escape-refused": lambda m: type(pytest.raises(m.exceptions.LocationParseError, m.HTTPConnectionPool, "foo%zz.example").value).__name__,
-    "new-connection-error-pool-warns": lambda m: m.exceptions.NewConnectionError(
-        m.connection.HTTPConnection("localhost"), "x"
-    ).pool.host,
+    "pool-host-bad-escape-refused": lambda m: (
+        type(pytest.raises(m.exceptions.LocationParseError, m.HTTPConnectionPool, "foo%zz.example").value).__name__
+    ),
+    "new-connection-error-pool-warns": lambda m: (
+        m.exceptions.NewConnectionError(m.connection.HTTPConnection("localhost"), "x").pool.host
+    ),
     "invalid-chunk-length-pickles": lambda m: _chunk_length_roundtrip(m),
     "skip-header-checked-before-framing": lambda m: m.HTTPConnectionPool("127.0.0.1", 9).urlopen(
         "GET", "/", headers={"Content-Length": m.util.SKIP_HEADER}, retries=False
@@ -183,7 +189,9 @@ def test_redirect_drops_body_framing_only_with_the_body(server: Server, kind: st
             continue
         echoed = json.loads(r.data)
         framing = sorted(
-            k.lower() for k, _ in echoed["headers"] if k.lower() in ("content-length", "transfer-encoding", "content-type")
+            k.lower()
+            for k, _ in echoed["headers"]
+            if k.lower() in ("content-length", "transfer-encoding", "content-type")
         )
         results.append((r.status, echoed["method"], framing, echoed["body"]))
     if kind == "iterator" and status != 303:
@@ -205,7 +213,12 @@ def test_redirect_drops_body_framing_only_with_the_body(server: Server, kind: st
     else:
         assert results[1][:2] == (200, "POST")
         assert results[1][3] == "abc"
-        assert results[1][2] in (["content-length", "content-type"], ["content-type", "transfer-encoding"], ["content-length"], ["transfer-encoding"])
+        assert results[1][2] in (
+            ["content-length", "content-type"],
+            ["content-type", "transfer-encoding"],
+            ["content-length"],
+            ["transfer-encoding"],
+        )
 
 
 def test_fragment_never_sent_in_an_absolute_target(server: Server) -> None:

@@ -58,8 +58,19 @@ def test_util_all_matches_urllib3():
 def test_ssl_module_exports_urllib3_public_names():
     u3 = pytest.importorskip("urllib3.util.ssl_")
     public = [n for n in vars(u3) if not n.startswith("_") and n.isidentifier()]
-    modules = {"annotations", "hashlib", "hmac", "os", "socket", "ssl", "sys", "typing", "unhexlify", "warnings",
-               "attr"}
+    modules = {
+        "annotations",
+        "hashlib",
+        "hmac",
+        "os",
+        "socket",
+        "ssl",
+        "sys",
+        "typing",
+        "unhexlify",
+        "warnings",
+        "attr",
+    }
     missing = [n for n in public if n not in modules and not hasattr(ssl_mod, n)]
     assert missing == []
     assert ssl_mod.IS_PYOPENSSL is False
@@ -374,14 +385,30 @@ def test_resolve_cert_reqs_and_version():
         ssl_mod.resolve_cert_reqs("NOPE")
 
 
-@pytest.mark.parametrize("host, expected", [
-    ("127.0.0.1", True), ("::1", True), ("fe80::1%eth0", True), ("2001:db8::1", True), (b"10.0.0.1", True),
-    ("example.com", False), ("[::1]", False), ("1.2.3.x", False), ("xn--bcher-kva.example", False),
-    # Forms socket.connect() takes as IPv4 too (urllib3 2.8): hex, octal,
-    # decimal, shortened.
-    ("1.2.3", True), ("0x7f000001", True), ("0177.0.0.1", True), ("2130706433", True), ("127.1", True),
-    ("0x7F.1", True), ("1.2.3.4.5", False), ("0x", False),
-])
+@pytest.mark.parametrize(
+    "host, expected",
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("fe80::1%eth0", True),
+        ("2001:db8::1", True),
+        (b"10.0.0.1", True),
+        ("example.com", False),
+        ("[::1]", False),
+        ("1.2.3.x", False),
+        ("xn--bcher-kva.example", False),
+        # Forms socket.connect() takes as IPv4 too (urllib3 2.8): hex, octal,
+        # decimal, shortened.
+        ("1.2.3", True),
+        ("0x7f000001", True),
+        ("0177.0.0.1", True),
+        ("2130706433", True),
+        ("127.1", True),
+        ("0x7F.1", True),
+        ("1.2.3.4.5", False),
+        ("0x", False),
+    ],
+)
 def test_is_ipaddress(host, expected):
     import urllib3.util.ssl_
 
@@ -482,7 +509,7 @@ def test_assert_fingerprint():
     for algo in ("md5", "sha1", "sha256"):
         digest = hashlib.new(algo, cert).hexdigest()
         ssl_mod.assert_fingerprint(cert, digest)
-        ssl_mod.assert_fingerprint(cert, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)).upper())
+        ssl_mod.assert_fingerprint(cert, ":".join(digest[i : i + 2] for i in range(0, len(digest), 2)).upper())
     good = hashlib.sha256(cert).hexdigest()
     wrong = ("0" if good[0] != "0" else "1") + good[1:]
     with pytest.raises(SSLError, match="did not match"):
@@ -506,31 +533,37 @@ def _cert(*dns, ips=(), cn=None):
     return c
 
 
-@pytest.mark.parametrize("cert, host", [
-    (_cert("example.com"), "example.com"),
-    (_cert("example.com"), "EXAMPLE.com"),
-    (_cert("*.example.com"), "www.example.com"),
-    (_cert("w*.example.com"), "www.example.com"),
-    (_cert("a.com", "b.com"), "b.com"),
-    (_cert(ips=["127.0.0.1"]), "127.0.0.1"),
-    (_cert(ips=["2001:DB8:0:0:0:0:0:1\n"]), "2001:db8::1"),
-])
+@pytest.mark.parametrize(
+    "cert, host",
+    [
+        (_cert("example.com"), "example.com"),
+        (_cert("example.com"), "EXAMPLE.com"),
+        (_cert("*.example.com"), "www.example.com"),
+        (_cert("w*.example.com"), "www.example.com"),
+        (_cert("a.com", "b.com"), "b.com"),
+        (_cert(ips=["127.0.0.1"]), "127.0.0.1"),
+        (_cert(ips=["2001:DB8:0:0:0:0:0:1\n"]), "2001:db8::1"),
+    ],
+)
 def test_match_hostname_ok(cert, host):
     assert match_hostname(cert, host) is None
 
 
-@pytest.mark.parametrize("cert, host", [
-    (_cert("example.com"), "www.example.com"),
-    (_cert("*.example.com"), "example.com"),
-    (_cert("*.example.com"), "a.b.example.com"),
-    (_cert("*.com"), "example.org"),
-    (_cert("xn--*.example.com"), "xn--bcher-kva.example.com"),
-    (_cert("www.*.com"), "www.example.com"),
-    (_cert("127.0.0.1"), "127.0.0.1"),  # an IP must be an iPAddress entry
-    (_cert(ips=["127.0.0.2"]), "127.0.0.1"),
-    (_cert(ips=["127.0.0.1"]), "localhost"),
-    ({"subject": ((("commonName", "example.com"),),)}, "example.com"),
-])
+@pytest.mark.parametrize(
+    "cert, host",
+    [
+        (_cert("example.com"), "www.example.com"),
+        (_cert("*.example.com"), "example.com"),
+        (_cert("*.example.com"), "a.b.example.com"),
+        (_cert("*.com"), "example.org"),
+        (_cert("xn--*.example.com"), "xn--bcher-kva.example.com"),
+        (_cert("www.*.com"), "www.example.com"),
+        (_cert("127.0.0.1"), "127.0.0.1"),  # an IP must be an iPAddress entry
+        (_cert(ips=["127.0.0.2"]), "127.0.0.1"),
+        (_cert(ips=["127.0.0.1"]), "localhost"),
+        ({"subject": ((("commonName", "example.com"),),)}, "example.com"),
+    ],
+)
 def test_match_hostname_mismatch(cert, host):
     with pytest.raises(CertificateError):
         match_hostname(cert, host)

@@ -72,8 +72,17 @@ def test_make_headers(kwargs, expected):
 
 def test_make_headers_matches_urllib3():
     u3 = pytest.importorskip("urllib3.util.request")
-    for kwargs in ({"keep_alive": True, "user_agent": "x", "basic_auth": "ä:ö", "proxy_basic_auth": "a:",
-                    "disable_cache": True, "accept_encoding": ["a", "b"]}, {"accept_encoding": "identity"}):
+    for kwargs in (
+        {
+            "keep_alive": True,
+            "user_agent": "x",
+            "basic_auth": "ä:ö",
+            "proxy_basic_auth": "a:",
+            "disable_cache": True,
+            "accept_encoding": ["a", "b"],
+        },
+        {"accept_encoding": "identity"},
+    ):
         assert make_headers(**kwargs) == u3.make_headers(**kwargs)
 
 
@@ -157,9 +166,21 @@ def test_rewind_unseekable_pipe(tmp_path):
 # -- body_to_chunks ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("method, length", [("GET", None), ("HEAD", None), ("delete", None), ("OPTIONS", None),
-                                            ("TRACE", None), ("CONNECT", None), ("POST", 0), ("PUT", 0),
-                                            ("PATCH", 0), ("BREW", 0)])
+@pytest.mark.parametrize(
+    "method, length",
+    [
+        ("GET", None),
+        ("HEAD", None),
+        ("delete", None),
+        ("OPTIONS", None),
+        ("TRACE", None),
+        ("CONNECT", None),
+        ("POST", 0),
+        ("PUT", 0),
+        ("PATCH", 0),
+        ("BREW", 0),
+    ],
+)
 def test_no_body(method, length):
     assert body_to_chunks(None, method, 8) == ChunksAndContentLength(None, length)
 

@@ -50,8 +50,14 @@ def expected(case):
         return ("error", case["error"])
     if case.get("incomplete"):
         return ("incomplete",)
-    result = (case["consumed"], case["version"], case["status"], case["reason"], case["headers"],
-              case["content_length"])
+    result = (
+        case["consumed"],
+        case["version"],
+        case["status"],
+        case["reason"],
+        case["headers"],
+        case["content_length"],
+    )
     if "framing_error" in case:
         return ("framing-error", case["framing_error"]) + result
     return ("ok",) + result + (case["framing"], case["will_close"])
@@ -83,8 +89,14 @@ def test_error_classes_are_specific():
     head."""
     named = {c["error"] for c in HEAD_CASES if "error" in c}
     named |= {c["framing_error"] for c in HEAD_CASES if "framing_error" in c}
-    assert named == {"InvalidStatusLine", "InvalidResponseHeader", "ResponseHeadTooLarge", "TooManyResponseHeaders",
-                     "InvalidContentLength", "InvalidFraming"}
+    assert named == {
+        "InvalidStatusLine",
+        "InvalidResponseHeader",
+        "ResponseHeadTooLarge",
+        "TooManyResponseHeaders",
+        "InvalidContentLength",
+        "InvalidFraming",
+    }
     for name in named - {"InvalidContentLength"}:
         assert issubclass(getattr(exceptions, name), exceptions.ProtocolError)
     assert issubclass(exceptions.InvalidContentLength, exceptions.InvalidHeader)
@@ -98,13 +110,29 @@ def test_feed_after_completion_raises(wire):
 
 
 def test_constants(wire):
-    assert (wire.DEFAULT_MAX_HEAD_SIZE, wire.DEFAULT_MAX_HEADERS, wire.DEFAULT_MAX_CHUNK_LINE,
-            wire.DEFAULT_MAX_TRAILER_SIZE, wire.DEFAULT_MAX_INTERIM) == (65536, 100, 4096, 65536, 32)
+    assert (
+        wire.DEFAULT_MAX_HEAD_SIZE,
+        wire.DEFAULT_MAX_HEADERS,
+        wire.DEFAULT_MAX_CHUNK_LINE,
+        wire.DEFAULT_MAX_TRAILER_SIZE,
+        wire.DEFAULT_MAX_INTERIM,
+    ) == (65536, 100, 4096, 65536, 32)
     assert (wire.FRAMING_NONE, wire.FRAMING_LENGTH, wire.FRAMING_CHUNKED, wire.FRAMING_CLOSE) == (0, 1, 2, 3)
     assert set(wire.__all__) == {
-        "DEFAULT_MAX_HEAD_SIZE", "DEFAULT_MAX_HEADERS", "DEFAULT_MAX_CHUNK_LINE", "DEFAULT_MAX_TRAILER_SIZE",
-        "DEFAULT_MAX_INTERIM", "FRAMING_NONE", "FRAMING_LENGTH", "FRAMING_CHUNKED", "FRAMING_CLOSE",
-        "HeadParser", "ChunkedDecoder", "serialize_request", "Reader"}
+        "DEFAULT_MAX_HEAD_SIZE",
+        "DEFAULT_MAX_HEADERS",
+        "DEFAULT_MAX_CHUNK_LINE",
+        "DEFAULT_MAX_TRAILER_SIZE",
+        "DEFAULT_MAX_INTERIM",
+        "FRAMING_NONE",
+        "FRAMING_LENGTH",
+        "FRAMING_CHUNKED",
+        "FRAMING_CLOSE",
+        "HeadParser",
+        "ChunkedDecoder",
+        "serialize_request",
+        "Reader",
+    }
 
 
 def test_zero_length_feed_is_need_more(wire):
@@ -172,4 +200,3 @@ def test_feed_after_error_raises(wire):
         parser.feed(b"HTTP/2 200 OK\r\n\r\n")
     with pytest.raises(RuntimeError):
         parser.feed(b"HTTP/1.1 200 OK\r\n\r\n")
-

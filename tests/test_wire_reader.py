@@ -359,8 +359,12 @@ def test_drain_chunked(wire, transport):
 def test_large_bodies(wire, transport):
     payload = bytes(range(256)) * 12288  # 3 MiB
     pieces = [payload[i : i + 100000] for i in range(0, len(payload), 100000)]
-    data = (head(b"200 OK", b"Content-Length: %d" % len(payload)) + payload
-            + head(b"200 OK", b"Transfer-Encoding: chunked") + chunked(*pieces))
+    data = (
+        head(b"200 OK", b"Content-Length: %d" % len(payload))
+        + payload
+        + head(b"200 OK", b"Transfer-Encoding: chunked")
+        + chunked(*pieces)
+    )
 
     def script(conn):
         conn.sendall(data)
@@ -382,8 +386,12 @@ def test_body_larger_than_first_allocation(wire, transport):
     of a chunked body above the receive buffer grows too."""
     payload = bytes(range(256)) * (37 * 1024)  # 9.25 MiB
     pieces = [payload[i : i + 300000] for i in range(0, 1500000, 300000)]
-    data = (head(b"200 OK", b"Content-Length: %d" % len(payload)) + payload
-            + head(b"200 OK", b"Transfer-Encoding: chunked") + chunked(*pieces))
+    data = (
+        head(b"200 OK", b"Content-Length: %d" % len(payload))
+        + payload
+        + head(b"200 OK", b"Transfer-Encoding: chunked")
+        + chunked(*pieces)
+    )
 
     def script(conn):
         conn.sendall(data)
@@ -575,8 +583,12 @@ def test_framing_error_from_reader(wire, transport):
 
 
 def test_interim_responses_skipped(wire, transport):
-    data = (head(b"100 Continue") + head(b"103 Early Hints", b"Link: </a.css>; rel=preload")
-            + head(b"200 OK", b"Content-Length: 2") + b"ok")
+    data = (
+        head(b"100 Continue")
+        + head(b"103 Early Hints", b"Link: </a.css>; rel=preload")
+        + head(b"200 OK", b"Content-Length: 2")
+        + b"ok"
+    )
     with peer(transport, sends(data, close=False)) as sock:
         r = wire.Reader(sock)
         assert r.read_head() == (11, 200, "OK", [("Content-Length", "2")])

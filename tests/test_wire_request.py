@@ -22,7 +22,8 @@ def test_no_headers(wire):
 def test_pair_list_keeps_order_and_duplicates(wire):
     headers = [("Host", "h"), ("Cookie", "a=1"), ("cookie", "b=2"), ("X-Z", "z")]
     assert wire.serialize_request("POST", "/p?q=1", headers) == (
-        b"POST /p?q=1 HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\ncookie: b=2\r\nX-Z: z\r\n\r\n")
+        b"POST /p?q=1 HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\ncookie: b=2\r\nX-Z: z\r\n\r\n"
+    )
 
 
 def test_tuple_and_generator_inputs(wire):
@@ -71,22 +72,41 @@ def test_bad_method(wire, method):
         wire.serialize_request(method, "/", {})
 
 
-@pytest.mark.parametrize("target", ["", "/a b", "/a\r\nX: y", "/\n", "/\r", "/\x00", "/\x01", "/\x7f", "/\x1f",
-                                    "/caf\xe9", "/\u20ac", "/\t"])
+@pytest.mark.parametrize(
+    "target", ["", "/a b", "/a\r\nX: y", "/\n", "/\r", "/\x00", "/\x01", "/\x7f", "/\x1f", "/caf\xe9", "/\u20ac", "/\t"]
+)
 def test_bad_target(wire, target):
     with pytest.raises(exceptions.InvalidRequestTarget):
         wire.serialize_request("GET", target, {})
 
 
-@pytest.mark.parametrize("name", ["", "X Y", "X:Y", "X\r\n", "X\n", "X\x00", "X\t", "X\xe9", "X\u0100", "(X)",
-                                  b"X Y", b"", b"X\r"])
+@pytest.mark.parametrize(
+    "name", ["", "X Y", "X:Y", "X\r\n", "X\n", "X\x00", "X\t", "X\xe9", "X\u0100", "(X)", b"X Y", b"", b"X\r"]
+)
 def test_bad_header_name(wire, name):
     with pytest.raises(exceptions.InvalidRequestHeader):
         wire.serialize_request("GET", "/", [(name, "v")])
 
 
-@pytest.mark.parametrize("value", ["a\rb", "a\nb", "a\r\nX-Injected: 1", "a\x00", "\x01", "\x1f", "a\x7f", "\x0b",
-                                   "\u0100", "\u20ac", "\U0001f600", b"a\r\nb", b"\x00", b"\x7f"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a\rb",
+        "a\nb",
+        "a\r\nX-Injected: 1",
+        "a\x00",
+        "\x01",
+        "\x1f",
+        "a\x7f",
+        "\x0b",
+        "\u0100",
+        "\u20ac",
+        "\U0001f600",
+        b"a\r\nb",
+        b"\x00",
+        b"\x7f",
+    ],
+)
 def test_bad_header_value(wire, value):
     with pytest.raises(exceptions.InvalidRequestHeader):
         wire.serialize_request("GET", "/", [("X", value)])

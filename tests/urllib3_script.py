@@ -70,7 +70,13 @@ def main(base: str) -> None:
     r = http.request("POST", base + "/echo", fields={"a": "1", "f": ("f.txt", b"file body", "text/plain")})
     doc = r.json()
     ctype = dict((k.lower(), v) for k, v in doc["headers"])["content-type"]
-    out("multipart", ctype.split(";")[0], 'name="a"' in doc["body"], "file body" in doc["body"], 'filename="f.txt"' in doc["body"])
+    out(
+        "multipart",
+        ctype.split(";")[0],
+        'name="a"' in doc["body"],
+        "file body" in doc["body"],
+        'filename="f.txt"' in doc["body"],
+    )
 
     r = http.request("POST", base + "/echo", json={"k": [1, 2]}, headers={"X-Test": "yes"})
     doc = r.json()
@@ -113,7 +119,9 @@ def main(base: str) -> None:
         http.request("GET", base + "/status?code=503", retries=Retry(total=2, status_forcelist=[503]))
     except MaxRetryError as e:
         out("status-retry", type(e.reason).__name__, isinstance(e.reason, ResponseError), str(e.reason))
-    r = http.request("GET", base + "/status?code=503", retries=Retry(total=1, status_forcelist=[503], raise_on_status=False))
+    r = http.request(
+        "GET", base + "/status?code=503", retries=Retry(total=1, status_forcelist=[503], raise_on_status=False)
+    )
     out("status-no-raise", r.status, r.data, len(r.retries.history))
 
     # Errors: a refused port, a slow endpoint.
@@ -121,7 +129,12 @@ def main(base: str) -> None:
     try:
         http.request("GET", refused, retries=Retry(connect=1))
     except MaxRetryError as e:
-        out("refused", type(e.reason).__name__, isinstance(e.reason, NewConnectionError), "refused" in str(e.reason).lower())
+        out(
+            "refused",
+            type(e.reason).__name__,
+            isinstance(e.reason, NewConnectionError),
+            "refused" in str(e.reason).lower(),
+        )
     try:
         http.request("GET", refused, retries=False)
     except NewConnectionError as e:
@@ -134,7 +147,9 @@ def main(base: str) -> None:
         http.request("GET", base + "/sleep?s=1", timeout=0.2, retries=Retry(read=0))
     except MaxRetryError as e:
         out("read-timeout-retry", type(e.reason).__name__)
-    r = http.request("GET", base + "/drip?n=3&delay=0.3", timeout=Timeout(read=0.1), preload_content=False, retries=False)
+    r = http.request(
+        "GET", base + "/drip?n=3&delay=0.3", timeout=Timeout(read=0.1), preload_content=False, retries=False
+    )
     try:
         r.read()
     except ReadTimeoutError as e:

@@ -22,8 +22,22 @@ HEAD_CASES = []
 CHUNKED_CASES = []
 
 
-def _ok(id, head, rest=b"", *, version=11, status=200, reason="OK", headers=(), content_length=None,
-        framing=None, will_close=False, framing_error=None, request_was_head=False, opts=None):
+def _ok(
+    id,
+    head,
+    rest=b"",
+    *,
+    version=11,
+    status=200,
+    reason="OK",
+    headers=(),
+    content_length=None,
+    framing=None,
+    will_close=False,
+    framing_error=None,
+    request_was_head=False,
+    opts=None,
+):
     case = {
         "id": id,
         "data": head + rest,
@@ -56,146 +70,478 @@ CL5 = [("Content-Length", "5")]
 
 # ------------------------------------------------------------ good heads
 _ok("minimal-close", b"HTTP/1.1 200 OK\r\n\r\n", framing=FRAMING_CLOSE, will_close=True)
-_ok("lf-only", b"HTTP/1.1 200 OK\nContent-Length: 5\n\n", b"hello", headers=CL5, content_length=5,
-    framing=FRAMING_LENGTH)
-_ok("mixed-line-endings", b"HTTP/1.1 200 OK\r\nA: 1\nB: 2\r\nContent-Length: 5\n\r\n", b"hello",
-    headers=[("A", "1"), ("B", "2"), ("Content-Length", "5")], content_length=5, framing=FRAMING_LENGTH)
-_ok("lf-then-crlf-blank", b"HTTP/1.1 200 OK\nContent-Length: 0\n\r\n",
-    headers=[("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("length-with-body", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", b"hello", headers=CL5, content_length=5,
-    framing=FRAMING_LENGTH)
-_ok("body-looks-like-head", b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\n",
-    headers=[("Content-Length", "19")], content_length=19, framing=FRAMING_LENGTH)
-_ok("length-zero", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", headers=[("Content-Length", "0")],
-    content_length=0, framing=FRAMING_NONE)
+_ok(
+    "lf-only",
+    b"HTTP/1.1 200 OK\nContent-Length: 5\n\n",
+    b"hello",
+    headers=CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "mixed-line-endings",
+    b"HTTP/1.1 200 OK\r\nA: 1\nB: 2\r\nContent-Length: 5\n\r\n",
+    b"hello",
+    headers=[("A", "1"), ("B", "2"), ("Content-Length", "5")],
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "lf-then-crlf-blank",
+    b"HTTP/1.1 200 OK\nContent-Length: 0\n\r\n",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "length-with-body",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+    b"hello",
+    headers=CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "body-looks-like-head",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n\r\n",
+    headers=[("Content-Length", "19")],
+    content_length=19,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "length-zero",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
 _ok("http10-close", b"HTTP/1.0 200 OK\r\n\r\n", b"body", version=10, framing=FRAMING_CLOSE, will_close=True)
-_ok("http10-length-no-keepalive", b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n", version=10, headers=CL5,
-    content_length=5, framing=FRAMING_LENGTH, will_close=True)
-_ok("http10-keepalive", b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 5\r\n\r\n", version=10,
-    headers=[("Connection", "Keep-Alive")] + CL5, content_length=5, framing=FRAMING_LENGTH)
-_ok("http10-keepalive-no-length", b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n", version=10,
-    headers=[("Connection", "keep-alive")], framing=FRAMING_CLOSE, will_close=True)
-_ok("http10-keepalive-and-close", b"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 5\r\n\r\n",
-    version=10, headers=[("Connection", "keep-alive, close")] + CL5, content_length=5, framing=FRAMING_LENGTH,
-    will_close=True)
-_ok("http10-chunked-keepalive", b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n",
-    version=10, headers=[("Connection", "keep-alive"), ("Transfer-Encoding", "chunked")], framing=FRAMING_CHUNKED,
-    will_close=True)
-_ok("http10-204", b"HTTP/1.0 204 No Content\r\n\r\n", version=10, status=204, reason="No Content",
-    framing=FRAMING_NONE, will_close=True)
-_ok("no-reason", b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", reason="", headers=[("Content-Length", "0")],
-    content_length=0, framing=FRAMING_NONE)
-_ok("empty-reason", b"HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n", reason="", headers=[("Content-Length", "0")],
-    content_length=0, framing=FRAMING_NONE)
-_ok("reason-spaces-tabs", b"HTTP/1.1 404 Not  Found\t(really) \r\nContent-Length: 0\r\n\r\n", status=404,
-    reason="Not  Found\t(really) ", headers=[("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("reason-obs-text", b"HTTP/1.1 200 Tr\xe8s bien \xff\r\nContent-Length: 0\r\n\r\n", reason="Tr\xe8s bien \xff",
-    headers=[("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("reason-with-colon-and-slash", b"HTTP/1.1 500 Error: a/b\r\nContent-Length: 0\r\n\r\n", status=500,
-    reason="Error: a/b", headers=[("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("status-999", b"HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n", status=999, reason="Odd",
-    headers=[("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("status-100", b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 200 OK\r\n", status=100, reason="Continue",
-    framing=FRAMING_NONE)
-_ok("status-103-hints", b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n", status=103,
-    reason="Early Hints", headers=[("Link", "</s.css>; rel=preload")], framing=FRAMING_NONE)
-_ok("status-101", b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
-    b"\x81\x00", status=101, reason="Switching Protocols",
-    headers=[("Connection", "Upgrade"), ("Upgrade", "websocket")], framing=FRAMING_NONE, will_close=True)
-_ok("204-with-length", b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", status=204, reason="No Content",
-    headers=CL5, content_length=5, framing=FRAMING_NONE)
-_ok("304-with-length", b"HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", status=304,
-    reason="Not Modified", headers=[("Content-Length", "100")], content_length=100, framing=FRAMING_NONE)
-_ok("304-with-chunked", b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n", status=304,
-    reason="Not Modified", headers=[("Transfer-Encoding", "chunked")], framing=FRAMING_NONE)
-_ok("head-with-length", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", headers=[("Content-Length", "100")],
-    content_length=100, framing=FRAMING_NONE, request_was_head=True)
-_ok("head-with-chunked", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-    headers=[("Transfer-Encoding", "chunked")], framing=FRAMING_NONE, request_was_head=True)
+_ok(
+    "http10-length-no-keepalive",
+    b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n",
+    version=10,
+    headers=CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+    will_close=True,
+)
+_ok(
+    "http10-keepalive",
+    b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 5\r\n\r\n",
+    version=10,
+    headers=[("Connection", "Keep-Alive")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "http10-keepalive-no-length",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n",
+    version=10,
+    headers=[("Connection", "keep-alive")],
+    framing=FRAMING_CLOSE,
+    will_close=True,
+)
+_ok(
+    "http10-keepalive-and-close",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 5\r\n\r\n",
+    version=10,
+    headers=[("Connection", "keep-alive, close")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+    will_close=True,
+)
+_ok(
+    "http10-chunked-keepalive",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n",
+    version=10,
+    headers=[("Connection", "keep-alive"), ("Transfer-Encoding", "chunked")],
+    framing=FRAMING_CHUNKED,
+    will_close=True,
+)
+_ok(
+    "http10-204",
+    b"HTTP/1.0 204 No Content\r\n\r\n",
+    version=10,
+    status=204,
+    reason="No Content",
+    framing=FRAMING_NONE,
+    will_close=True,
+)
+_ok(
+    "no-reason",
+    b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
+    reason="",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "empty-reason",
+    b"HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n",
+    reason="",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "reason-spaces-tabs",
+    b"HTTP/1.1 404 Not  Found\t(really) \r\nContent-Length: 0\r\n\r\n",
+    status=404,
+    reason="Not  Found\t(really) ",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "reason-obs-text",
+    b"HTTP/1.1 200 Tr\xe8s bien \xff\r\nContent-Length: 0\r\n\r\n",
+    reason="Tr\xe8s bien \xff",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "reason-with-colon-and-slash",
+    b"HTTP/1.1 500 Error: a/b\r\nContent-Length: 0\r\n\r\n",
+    status=500,
+    reason="Error: a/b",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "status-999",
+    b"HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n",
+    status=999,
+    reason="Odd",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "status-100",
+    b"HTTP/1.1 100 Continue\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n",
+    status=100,
+    reason="Continue",
+    framing=FRAMING_NONE,
+)
+_ok(
+    "status-103-hints",
+    b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n",
+    status=103,
+    reason="Early Hints",
+    headers=[("Link", "</s.css>; rel=preload")],
+    framing=FRAMING_NONE,
+)
+_ok(
+    "status-101",
+    b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"\x81\x00",
+    status=101,
+    reason="Switching Protocols",
+    headers=[("Connection", "Upgrade"), ("Upgrade", "websocket")],
+    framing=FRAMING_NONE,
+    will_close=True,
+)
+_ok(
+    "204-with-length",
+    b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+    status=204,
+    reason="No Content",
+    headers=CL5,
+    content_length=5,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "304-with-length",
+    b"HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n",
+    status=304,
+    reason="Not Modified",
+    headers=[("Content-Length", "100")],
+    content_length=100,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "304-with-chunked",
+    b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+    status=304,
+    reason="Not Modified",
+    headers=[("Transfer-Encoding", "chunked")],
+    framing=FRAMING_NONE,
+)
+_ok(
+    "head-with-length",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+    headers=[("Content-Length", "100")],
+    content_length=100,
+    framing=FRAMING_NONE,
+    request_was_head=True,
+)
+_ok(
+    "head-with-chunked",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    headers=[("Transfer-Encoding", "chunked")],
+    framing=FRAMING_NONE,
+    request_was_head=True,
+)
 _ok("head-no-length", b"HTTP/1.1 200 OK\r\n\r\n", framing=FRAMING_NONE, request_was_head=True)
-_ok("chunked", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"5\r\nhello\r\n0\r\n\r\n",
-    headers=[("Transfer-Encoding", "chunked")], framing=FRAMING_CHUNKED)
-_ok("chunked-uppercase", b"HTTP/1.1 200 OK\r\ntransfer-encoding: CHUNKED\r\n\r\n",
-    headers=[("transfer-encoding", "CHUNKED")], framing=FRAMING_CHUNKED)
-_ok("gzip-then-chunked", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip , chunked\r\n\r\n",
-    headers=[("Transfer-Encoding", "gzip , chunked")], framing=FRAMING_CHUNKED)
-_ok("te-over-two-fields", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
-    headers=[("Transfer-Encoding", "gzip"), ("Transfer-Encoding", "chunked")], framing=FRAMING_CHUNKED)
-_ok("te-empty-elements", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: ,, chunked ,\r\n\r\n",
-    headers=[("Transfer-Encoding", ",, chunked ,")], framing=FRAMING_CHUNKED)
-_ok("te-gzip-only", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", headers=[("Transfer-Encoding", "gzip")],
-    framing=FRAMING_CLOSE, will_close=True)
-_ok("te-chunked-like", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\n\r\n",
-    headers=[("Transfer-Encoding", "xchunked")], framing=FRAMING_CLOSE, will_close=True)
-_ok("connection-close", b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\n",
-    headers=[("Connection", "close")] + CL5, content_length=5, framing=FRAMING_LENGTH, will_close=True)
-_ok("connection-close-in-list", b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive,\tCLOSE \r\nContent-Length: 5\r\n\r\n",
-    headers=[("Connection", "Keep-Alive,\tCLOSE")] + CL5, content_length=5, framing=FRAMING_LENGTH, will_close=True)
-_ok("connection-close-second-field", b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nconnection: close\r\n"
-    b"Content-Length: 5\r\n\r\n", headers=[("Connection", "keep-alive"), ("connection", "close")] + CL5,
-    content_length=5, framing=FRAMING_LENGTH, will_close=True)
-_ok("connection-closed-is-not-close", b"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 5\r\n\r\n",
-    headers=[("Connection", "closed")] + CL5, content_length=5, framing=FRAMING_LENGTH)
-_ok("connection-upgrade-200", b"HTTP/1.1 200 OK\r\nConnection: upgrade\r\nContent-Length: 5\r\n\r\n",
-    headers=[("Connection", "upgrade")] + CL5, content_length=5, framing=FRAMING_LENGTH)
-_ok("length-list-identical", b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5,5\r\n\r\n",
-    headers=[("Content-Length", "5, 5,5")], content_length=5, framing=FRAMING_LENGTH)
-_ok("length-two-fields-identical", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
-    headers=[("Content-Length", "5"), ("content-length", "5")], content_length=5, framing=FRAMING_LENGTH)
-_ok("length-leading-zeros", b"HTTP/1.1 200 OK\r\nContent-Length: 007\r\n\r\n", headers=[("Content-Length", "007")],
-    content_length=7, framing=FRAMING_LENGTH)
-_ok("length-max", b"HTTP/1.1 200 OK\r\nContent-Length: 4611686018427387903\r\n\r\n",
-    headers=[("Content-Length", "4611686018427387903")], content_length=4611686018427387903, framing=FRAMING_LENGTH)
-_ok("length-ows", b"HTTP/1.1 200 OK\r\nContent-Length: \t 12 \t\r\n\r\n", headers=[("Content-Length", "12")],
-    content_length=12, framing=FRAMING_LENGTH)
-_ok("empty-values", b"HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Blank: \t \r\nContent-Length: 0\r\n\r\n",
-    headers=[("X-Empty", ""), ("X-Blank", ""), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("inner-whitespace-kept", b"HTTP/1.1 200 OK\r\nX: a \t b\r\nContent-Length: 0\r\n\r\n",
-    headers=[("X", "a \t b"), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("value-obs-text", b"HTTP/1.1 200 OK\r\nX: caf\xe9 \x80\xff\r\nContent-Length: 0\r\n\r\n",
-    headers=[("X", "caf\xe9 \x80\xff"), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("value-all-vchars", b"HTTP/1.1 200 OK\r\nX: !\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~\r\nContent-Length: 0\r\n\r\n",
-    headers=[("X", "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~"), ("Content-Length", "0")], content_length=0,
-    framing=FRAMING_NONE)
-_ok("name-all-tchars", b"HTTP/1.1 200 OK\r\n!#$%&'*+-.^_`|~09AZaz: v\r\nContent-Length: 0\r\n\r\n",
-    headers=[("!#$%&'*+-.^_`|~09AZaz", "v"), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("name-case-kept", b"HTTP/1.1 200 OK\r\ncOnTeNt-TyPe: text/plain\r\nCONTENT-LENGTH: 0\r\n\r\n",
-    headers=[("cOnTeNt-TyPe", "text/plain"), ("CONTENT-LENGTH", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("no-space-after-colon", b"HTTP/1.1 200 OK\r\nX:y\r\nContent-Length:0\r\n\r\n",
-    headers=[("X", "y"), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
-_ok("colon-in-value", b"HTTP/1.1 302 Found\r\nLocation: http://h:80/a?b=c:d\r\nContent-Length: 0\r\n\r\n",
-    status=302, reason="Found", headers=[("Location", "http://h:80/a?b=c:d"), ("Content-Length", "0")],
-    content_length=0, framing=FRAMING_NONE)
-_ok("duplicates-in-order",
+_ok(
+    "chunked",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"5\r\nhello\r\n0\r\n\r\n",
+    headers=[("Transfer-Encoding", "chunked")],
+    framing=FRAMING_CHUNKED,
+)
+_ok(
+    "chunked-uppercase",
+    b"HTTP/1.1 200 OK\r\ntransfer-encoding: CHUNKED\r\n\r\n",
+    headers=[("transfer-encoding", "CHUNKED")],
+    framing=FRAMING_CHUNKED,
+)
+_ok(
+    "gzip-then-chunked",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip , chunked\r\n\r\n",
+    headers=[("Transfer-Encoding", "gzip , chunked")],
+    framing=FRAMING_CHUNKED,
+)
+_ok(
+    "te-over-two-fields",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+    headers=[("Transfer-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+    framing=FRAMING_CHUNKED,
+)
+_ok(
+    "te-empty-elements",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: ,, chunked ,\r\n\r\n",
+    headers=[("Transfer-Encoding", ",, chunked ,")],
+    framing=FRAMING_CHUNKED,
+)
+_ok(
+    "te-gzip-only",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+    headers=[("Transfer-Encoding", "gzip")],
+    framing=FRAMING_CLOSE,
+    will_close=True,
+)
+_ok(
+    "te-chunked-like",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\n\r\n",
+    headers=[("Transfer-Encoding", "xchunked")],
+    framing=FRAMING_CLOSE,
+    will_close=True,
+)
+_ok(
+    "connection-close",
+    b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\n",
+    headers=[("Connection", "close")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+    will_close=True,
+)
+_ok(
+    "connection-close-in-list",
+    b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive,\tCLOSE \r\nContent-Length: 5\r\n\r\n",
+    headers=[("Connection", "Keep-Alive,\tCLOSE")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+    will_close=True,
+)
+_ok(
+    "connection-close-second-field",
+    b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nconnection: close\r\nContent-Length: 5\r\n\r\n",
+    headers=[("Connection", "keep-alive"), ("connection", "close")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+    will_close=True,
+)
+_ok(
+    "connection-closed-is-not-close",
+    b"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 5\r\n\r\n",
+    headers=[("Connection", "closed")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "connection-upgrade-200",
+    b"HTTP/1.1 200 OK\r\nConnection: upgrade\r\nContent-Length: 5\r\n\r\n",
+    headers=[("Connection", "upgrade")] + CL5,
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "length-list-identical",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5,5\r\n\r\n",
+    headers=[("Content-Length", "5, 5,5")],
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "length-two-fields-identical",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
+    headers=[("Content-Length", "5"), ("content-length", "5")],
+    content_length=5,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "length-leading-zeros",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 007\r\n\r\n",
+    headers=[("Content-Length", "007")],
+    content_length=7,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "length-max",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 4611686018427387903\r\n\r\n",
+    headers=[("Content-Length", "4611686018427387903")],
+    content_length=4611686018427387903,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "length-ows",
+    b"HTTP/1.1 200 OK\r\nContent-Length: \t 12 \t\r\n\r\n",
+    headers=[("Content-Length", "12")],
+    content_length=12,
+    framing=FRAMING_LENGTH,
+)
+_ok(
+    "empty-values",
+    b"HTTP/1.1 200 OK\r\nX-Empty:\r\nX-Blank: \t \r\nContent-Length: 0\r\n\r\n",
+    headers=[("X-Empty", ""), ("X-Blank", ""), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "inner-whitespace-kept",
+    b"HTTP/1.1 200 OK\r\nX: a \t b\r\nContent-Length: 0\r\n\r\n",
+    headers=[("X", "a \t b"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "value-obs-text",
+    b"HTTP/1.1 200 OK\r\nX: caf\xe9 \x80\xff\r\nContent-Length: 0\r\n\r\n",
+    headers=[("X", "caf\xe9 \x80\xff"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "value-all-vchars",
+    b"HTTP/1.1 200 OK\r\nX: !\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~\r\nContent-Length: 0\r\n\r\n",
+    headers=[("X", "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "name-all-tchars",
+    b"HTTP/1.1 200 OK\r\n!#$%&'*+-.^_`|~09AZaz: v\r\nContent-Length: 0\r\n\r\n",
+    headers=[("!#$%&'*+-.^_`|~09AZaz", "v"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "name-case-kept",
+    b"HTTP/1.1 200 OK\r\ncOnTeNt-TyPe: text/plain\r\nCONTENT-LENGTH: 0\r\n\r\n",
+    headers=[("cOnTeNt-TyPe", "text/plain"), ("CONTENT-LENGTH", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "no-space-after-colon",
+    b"HTTP/1.1 200 OK\r\nX:y\r\nContent-Length:0\r\n\r\n",
+    headers=[("X", "y"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "colon-in-value",
+    b"HTTP/1.1 302 Found\r\nLocation: http://h:80/a?b=c:d\r\nContent-Length: 0\r\n\r\n",
+    status=302,
+    reason="Found",
+    headers=[("Location", "http://h:80/a?b=c:d"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "duplicates-in-order",
     b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX: 1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n",
-    headers=[("Set-Cookie", "a=1"), ("X", "1"), ("Set-Cookie", "b=2"), ("Content-Length", "0")], content_length=0,
-    framing=FRAMING_NONE)
-_ok("max-headers-exact", b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n",
-    headers=[("A", "1"), ("B", "2"), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE,
-    opts={"max_headers": 3})
-_ok("max-head-size-exact", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", b"0123456789",
-    headers=[("Content-Length", "0")], content_length=0, framing=FRAMING_NONE, opts={"max_head_size": 38})
-_ok("default-100-headers",
+    headers=[("Set-Cookie", "a=1"), ("X", "1"), ("Set-Cookie", "b=2"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "max-headers-exact",
+    b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n",
+    headers=[("A", "1"), ("B", "2"), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+    opts={"max_headers": 3},
+)
+_ok(
+    "max-head-size-exact",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    b"0123456789",
+    headers=[("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+    opts={"max_head_size": 38},
+)
+_ok(
+    "default-100-headers",
     b"HTTP/1.1 200 OK\r\n" + b"".join(b"H%d: %d\r\n" % (i, i) for i in range(99)) + b"Content-Length: 0\r\n\r\n",
-    headers=[("H%d" % i, "%d" % i) for i in range(99)] + [("Content-Length", "0")], content_length=0,
-    framing=FRAMING_NONE)
-_ok("big-header-under-default-limit", b"HTTP/1.1 200 OK\r\nX: " + b"a" * 60000 + b"\r\nContent-Length: 0\r\n\r\n",
-    headers=[("X", "a" * 60000), ("Content-Length", "0")], content_length=0, framing=FRAMING_NONE)
+    headers=[("H%d" % i, "%d" % i) for i in range(99)] + [("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
+_ok(
+    "big-header-under-default-limit",
+    b"HTTP/1.1 200 OK\r\nX: " + b"a" * 60000 + b"\r\nContent-Length: 0\r\n\r\n",
+    headers=[("X", "a" * 60000), ("Content-Length", "0")],
+    content_length=0,
+    framing=FRAMING_NONE,
+)
 _ok("status-line-only-lf", b"HTTP/1.1 200 OK\n\n", b"x", framing=FRAMING_CLOSE, will_close=True)
 
 # framing errors: feed() succeeds, framing() refuses
-_ok("length-and-chunked", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-    headers=CL5 + [("Transfer-Encoding", "chunked")], content_length=5, framing_error="InvalidFraming")
-_ok("chunked-and-length", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
-    headers=[("Transfer-Encoding", "chunked")] + CL5, content_length=5, framing_error="InvalidFraming")
-_ok("length-and-gzip", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\n",
-    headers=CL5 + [("Transfer-Encoding", "gzip")], content_length=5, framing_error="InvalidFraming")
-_ok("length-and-te-on-head", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-    headers=CL5 + [("Transfer-Encoding", "chunked")], content_length=5, framing_error="InvalidFraming",
-    request_was_head=True)
-_ok("length-and-te-on-304", b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-    status=304, reason="Not Modified", headers=CL5 + [("Transfer-Encoding", "chunked")], content_length=5,
-    framing_error="InvalidFraming")
+_ok(
+    "length-and-chunked",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    headers=CL5 + [("Transfer-Encoding", "chunked")],
+    content_length=5,
+    framing_error="InvalidFraming",
+)
+_ok(
+    "chunked-and-length",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+    headers=[("Transfer-Encoding", "chunked")] + CL5,
+    content_length=5,
+    framing_error="InvalidFraming",
+)
+_ok(
+    "length-and-gzip",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\n",
+    headers=CL5 + [("Transfer-Encoding", "gzip")],
+    content_length=5,
+    framing_error="InvalidFraming",
+)
+_ok(
+    "length-and-te-on-head",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    headers=CL5 + [("Transfer-Encoding", "chunked")],
+    content_length=5,
+    framing_error="InvalidFraming",
+    request_was_head=True,
+)
+_ok(
+    "length-and-te-on-304",
+    b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    status=304,
+    reason="Not Modified",
+    headers=CL5 + [("Transfer-Encoding", "chunked")],
+    content_length=5,
+    framing_error="InvalidFraming",
+)
 
 # incomplete heads (valid so far)
 _more("incomplete-status-line", b"HTTP/1.1 200 O")
@@ -238,7 +584,7 @@ _bad("space-before-colon", b"HTTP/1.1 200 OK\r\nX : v\r\n\r\n", "InvalidResponse
 _bad("tab-before-colon", b"HTTP/1.1 200 OK\r\nX\t: v\r\n\r\n", "InvalidResponseHeader")
 _bad("space-in-name", b"HTTP/1.1 200 OK\r\nX Y: v\r\n\r\n", "InvalidResponseHeader")
 _bad("paren-in-name", b"HTTP/1.1 200 OK\r\nX(y): v\r\n\r\n", "InvalidResponseHeader")
-_bad("quote-in-name", b"HTTP/1.1 200 OK\r\nX\"y: v\r\n\r\n", "InvalidResponseHeader")
+_bad("quote-in-name", b'HTTP/1.1 200 OK\r\nX"y: v\r\n\r\n', "InvalidResponseHeader")
 _bad("slash-in-name", b"HTTP/1.1 200 OK\r\nX/y: v\r\n\r\n", "InvalidResponseHeader")
 _bad("obs-text-in-name", b"HTTP/1.1 200 OK\r\nX\xe9: v\r\n\r\n", "InvalidResponseHeader")
 _bad("nul-in-name", b"HTTP/1.1 200 OK\r\nX\x00: v\r\n\r\n", "InvalidResponseHeader")
@@ -257,29 +603,51 @@ _bad("bare-cr-in-value", b"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", "InvalidResponse
 _bad("cr-cr-lf", b"HTTP/1.1 200 OK\r\nX: a\r\r\n\r\n", "InvalidResponseHeader")
 _bad("bare-cr-line", b"HTTP/1.1 200 OK\r\nX: a\r\n\r\r\n\r\n", "InvalidResponseHeader")
 _bad("bad-line-after-good", b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nbroken\r\nC: 3\r\n\r\n", "InvalidResponseHeader")
-_bad("bad-line-after-framing-fields",
-     b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\nbroken\r\n\r\n", "InvalidResponseHeader")
+_bad(
+    "bad-line-after-framing-fields",
+    b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\nbroken\r\n\r\n",
+    "InvalidResponseHeader",
+)
 # several problems: the first line in order decides
 _bad("bad-length-before-bad-line", b"HTTP/1.1 200 OK\r\nContent-Length: x\r\nbroken\r\n\r\n", "InvalidContentLength")
 _bad("bad-line-before-bad-length", b"HTTP/1.1 200 OK\r\nbroken\r\nContent-Length: x\r\n\r\n", "InvalidResponseHeader")
-_bad("too-many-before-bad-line", b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nbroken\r\n\r\n",
-     "TooManyResponseHeaders", opts={"max_headers": 2})
+_bad(
+    "too-many-before-bad-line",
+    b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nbroken\r\n\r\n",
+    "TooManyResponseHeaders",
+    opts={"max_headers": 2},
+)
 _bad("bad-field-lf-only", b"HTTP/1.1 200 OK\nX : y\n\n", "InvalidResponseHeader")
 
 # ------------------------------------------------------------ limits
-_bad("head-too-large", b"HTTP/1.1 200 OK\r\nX: " + b"a" * 64 + b"\r\n\r\n", "ResponseHeadTooLarge",
-     opts={"max_head_size": 40})
-_bad("head-one-over", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "ResponseHeadTooLarge",
-     opts={"max_head_size": 37})
-_bad("head-too-large-no-blank-line", b"HTTP/1.1 200 OK\r\nX: " + b"a" * 64, "ResponseHeadTooLarge",
-     opts={"max_head_size": 40})
+_bad(
+    "head-too-large",
+    b"HTTP/1.1 200 OK\r\nX: " + b"a" * 64 + b"\r\n\r\n",
+    "ResponseHeadTooLarge",
+    opts={"max_head_size": 40},
+)
+_bad(
+    "head-one-over", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "ResponseHeadTooLarge", opts={"max_head_size": 37}
+)
+_bad(
+    "head-too-large-no-blank-line",
+    b"HTTP/1.1 200 OK\r\nX: " + b"a" * 64,
+    "ResponseHeadTooLarge",
+    opts={"max_head_size": 40},
+)
 _bad("head-too-large-default", b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 + b"\r\n\r\n", "ResponseHeadTooLarge")
 _bad("endless-status-line", b"HTTP/1.1 200 " + b"a" * 70000, "ResponseHeadTooLarge")
-_bad("too-many-headers", b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", "TooManyResponseHeaders",
-     opts={"max_headers": 3})
-_bad("too-many-headers-default",
-     b"HTTP/1.1 200 OK\r\n" + b"".join(b"H%d: %d\r\n" % (i, i) for i in range(101)) + b"\r\n",
-     "TooManyResponseHeaders")
+_bad(
+    "too-many-headers",
+    b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+    "TooManyResponseHeaders",
+    opts={"max_headers": 3},
+)
+_bad(
+    "too-many-headers-default",
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"H%d: %d\r\n" % (i, i) for i in range(101)) + b"\r\n",
+    "TooManyResponseHeaders",
+)
 
 # ------------------------------------------------------------ Content-Length
 for _id, _value in [
@@ -303,23 +671,33 @@ for _id, _value in [
 ]:
     _bad("length-" + _id, b"HTTP/1.1 200 OK\r\nContent-Length: " + _value + b"\r\n\r\n", "InvalidContentLength")
 _bad("length-list-differs", b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", "InvalidContentLength")
-_bad("length-fields-differ", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-     "InvalidContentLength")
+_bad(
+    "length-fields-differ", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", "InvalidContentLength"
+)
 _bad("length-bad-on-204", b"HTTP/1.1 204 No Content\r\nContent-Length: x\r\n\r\n", "InvalidContentLength")
 _bad("length-bad-on-100", b"HTTP/1.1 100 Continue\r\nContent-Length: -1\r\n\r\n", "InvalidContentLength")
 
 # ------------------------------------------------------------ Transfer-Encoding
 _bad("te-chunked-then-gzip", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", "InvalidFraming")
 _bad("te-chunked-twice", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", "InvalidFraming")
-_bad("te-chunked-twice-fields", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-     "InvalidFraming")
-_bad("te-chunked-field-then-gzip-field",
-     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", "InvalidFraming")
+_bad(
+    "te-chunked-twice-fields",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "InvalidFraming",
+)
+_bad(
+    "te-chunked-field-then-gzip-field",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+    "InvalidFraming",
+)
 _bad("te-empty", b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n", "InvalidFraming")
 _bad("te-only-commas", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: , ,\r\n\r\n", "InvalidFraming")
 _bad("te-http10-chunked-twice", b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked,chunked\r\n\r\n", "InvalidFraming")
-_bad("te-bad-on-head-response-304", b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-     "InvalidFraming")
+_bad(
+    "te-bad-on-head-response-304",
+    b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+    "InvalidFraming",
+)
 
 
 # ============================================================ chunked bodies
@@ -343,8 +721,8 @@ _cok("leading-zeros", b"0005\r\nhello\r\n0000\r\n\r\n", b"hello")
 _cok("many-leading-zeros", b"0" * 40 + b"5\r\nhello\r\n0\r\n\r\n", b"hello")
 _cok("fifteen-hex-digits", b"fffffffffffffff\r\nabc", b"abc", done=False)
 _cok("extension", b"5;name=value\r\nhello\r\n0\r\n\r\n", b"hello")
-_cok("extension-quoted", b"5;a=\"b c;d\"\r\nhello\r\n0\r\n\r\n", b"hello")
-_cok("extension-several", b"5;a;b=1 ; c=\"x\"\r\nhello\r\n0\r\n\r\n", b"hello")
+_cok("extension-quoted", b'5;a="b c;d"\r\nhello\r\n0\r\n\r\n', b"hello")
+_cok("extension-several", b'5;a;b=1 ; c="x"\r\nhello\r\n0\r\n\r\n', b"hello")
 _cok("extension-bws", b"5 ;a\r\nhello\r\n5\t;b\r\nworld\r\n0\r\n\r\n", b"helloworld")
 _cok("extension-empty", b"5;\r\nhello\r\n0\r\n\r\n", b"hello")
 _cok("extension-obs-text-and-tab", b"5;a=\xe9\tb\r\nhello\r\n0\r\n\r\n", b"hello")
@@ -407,8 +785,9 @@ _cbad("trailer-bare-cr", b"0\r\nX: a\rb\r\n\r\n", "InvalidChunkedEncoding")
 _cbad("trailer-end-bare-cr", b"0\r\n\rX", "InvalidChunkedEncoding")
 _cbad("trailer-non-token-name", b"0\r\nX(y): v\r\n\r\n", "InvalidChunkedEncoding")
 _cbad("trailers-too-large", b"0\r\nA: " + b"a" * 40 + b"\r\n\r\n", "TrailersTooLarge", opts={"max_trailer_size": 32})
-_cbad("trailers-too-many-lines", b"0\r\n" + b"A: 1\r\n" * 10 + b"\r\n", "TrailersTooLarge",
-      opts={"max_trailer_size": 32})
+_cbad(
+    "trailers-too-many-lines", b"0\r\n" + b"A: 1\r\n" * 10 + b"\r\n", "TrailersTooLarge", opts={"max_trailer_size": 32}
+)
 _cbad("trailers-too-large-default", b"0\r\nA: " + b"a" * 70000 + b"\r\n\r\n", "TrailersTooLarge")
 _cbad("trailers-endless", b"0\r\n" + b"A: 1\r\n" * 12000, "TrailersTooLarge")
 

@@ -56,7 +56,9 @@ def _check() -> list[str]:
             problems.append("requests.packages.urllib3 is not pool's urllib3")
     want = os.environ.get("POOL_NO_EXTENSIONS", "") not in ("", "0")
     if pool.HAS_EXTENSIONS == want:
-        problems.append(f"pool.HAS_EXTENSIONS is {pool.HAS_EXTENSIONS} with POOL_NO_EXTENSIONS={os.environ.get('POOL_NO_EXTENSIONS')!r}")
+        problems.append(
+            f"pool.HAS_EXTENSIONS is {pool.HAS_EXTENSIONS} with POOL_NO_EXTENSIONS={os.environ.get('POOL_NO_EXTENSIONS')!r}"
+        )
     return problems
 
 

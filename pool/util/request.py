@@ -125,7 +125,9 @@ def make_headers(
     if basic_auth:
         headers["authorization"] = "Basic " + b64encode(basic_auth.encode(basic_auth_encoding)).decode()
     if proxy_basic_auth:
-        headers["proxy-authorization"] = "Basic " + b64encode(proxy_basic_auth.encode(proxy_basic_auth_encoding)).decode()
+        headers["proxy-authorization"] = (
+            "Basic " + b64encode(proxy_basic_auth.encode(proxy_basic_auth_encoding)).decode()
+        )
     if disable_cache:
         headers["cache-control"] = "no-cache"
     return headers

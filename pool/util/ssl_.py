@@ -221,8 +221,7 @@ def create_urllib3_context(
         ssl_minimum_version = _SSL_VERSION_TO_TLS_VERSION.get(ssl_version, TLSVersion.MINIMUM_SUPPORTED)
         ssl_maximum_version = _SSL_VERSION_TO_TLS_VERSION.get(ssl_version, TLSVersion.MAXIMUM_SUPPORTED)
         warnings.warn(
-            "'ssl_version' option is deprecated and will be removed in urllib3 v3.0. "
-            "Instead use 'ssl_minimum_version'",
+            "'ssl_version' option is deprecated and will be removed in urllib3 v3.0. Instead use 'ssl_minimum_version'",
             category=FutureWarning,
             stacklevel=2,
         )

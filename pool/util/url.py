@@ -127,19 +127,23 @@ _IPV4_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:\.(?:0[xX][0-9a-fA-F]+|[0
 # RFC 3986 §3.2.2 IPv6address, built from its nine alternatives.
 _H16 = "[0-9A-Fa-f]{1,4}"
 _LS32 = f"(?:{_H16}:{_H16}|(?:[0-9]{{1,3}}\\.){{3}}[0-9]{{1,3}})"
-_IPV6_PAT = "(?:" + "|".join(
-    [
-        f"(?:{_H16}:){{6}}{_LS32}",
-        f"::(?:{_H16}:){{5}}{_LS32}",
-        f"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
-        f"(?:(?:{_H16}:)?{_H16})?::(?:{_H16}:){{3}}{_LS32}",
-        f"(?:(?:{_H16}:){{0,2}}{_H16})?::(?:{_H16}:){{2}}{_LS32}",
-        f"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
-        f"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
-        f"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}",
-        f"(?:(?:{_H16}:){{0,6}}{_H16})?::",
-    ]
-) + ")"
+_IPV6_PAT = (
+    "(?:"
+    + "|".join(
+        [
+            f"(?:{_H16}:){{6}}{_LS32}",
+            f"::(?:{_H16}:){{5}}{_LS32}",
+            f"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+            f"(?:(?:{_H16}:)?{_H16})?::(?:{_H16}:){{3}}{_LS32}",
+            f"(?:(?:{_H16}:){{0,2}}{_H16})?::(?:{_H16}:){{2}}{_LS32}",
+            f"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+            f"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+            f"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}",
+            f"(?:(?:{_H16}:){{0,6}}{_H16})?::",
+        ]
+    )
+    + ")"
+)
 # RFC 6874: "%25" then the zone; a bare "%" is accepted as urllib3 does.
 _ZONE_PAT = r"(?:%25|%)(?:[A-Za-z0-9._~\-]|%[0-9A-Fa-f]{2})+"
 _IPV6_RE = re.compile(_IPV6_PAT + r"\Z")
@@ -174,7 +178,9 @@ _HOST_DECODABLE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 _IDNA_LABEL_RE = re.compile(r"[a-z0-9_~-]+\Z")
 # The dotted-quad tail of an IPv6 literal, as WHATWG and inet_pton() read
 # it: 0-255, no leading zero.
-_IPV6_DOTTED_RE = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z")
+_IPV6_DOTTED_RE = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z"
+)
 
 # IDNA 2008 (UTS #46-free, strict), as urllib3 uses it when installed.  Typed
 # as Any so the module type-checks the same with or without idna around.
@@ -574,9 +580,7 @@ def _check_redirect_reference(location: str) -> None:
     cleaned = location.translate(_TAB_NEWLINE).lstrip(_C0_OR_SPACE)
     run = _REFERENCE_SLASHES_RE.match(cleaned).group(1)  # type: ignore[union-attr]
     if len(run) >= 2 and run != "//":
-        raise LocationParseError(
-            f"{location!r}: browsers read a host after {run!r}, RFC 3986 only after exactly '//'"
-        )
+        raise LocationParseError(f"{location!r}: browsers read a host after {run!r}, RFC 3986 only after exactly '//'")
 
 
 def _resolve_redirect(url: str, location: str) -> str:

@@ -194,7 +194,9 @@ def s_presigned_get(w: World) -> typing.Any:
     url = w.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "presigned.txt"}, ExpiresIn=300)
     pm = urllib3.PoolManager(timeout=urllib3.Timeout(connect=5, read=harness.IO_TIMEOUT), retries=False)
     r = pm.request("GET", url)
-    put_url = w.s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "presigned-put.txt"}, ExpiresIn=300)
+    put_url = w.s3.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "presigned-put.txt"}, ExpiresIn=300
+    )
     put = pm.request("PUT", put_url, body=b"put through a presigned URL")
     missing_url = w.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "no-such"}, ExpiresIn=300)
     missing = pm.request("GET", missing_url)

@@ -122,7 +122,13 @@ def engine(req: Request) -> typing.Any:
         return servers.json_reply(VERSION, headers=[("Api-Version", API)])
     if path == "/containers/json":
         listed = [
-            {"Id": c["Id"], "Names": [c["Name"]], "Image": "nginx:latest", "State": "running", "Labels": c["Config"]["Labels"]}
+            {
+                "Id": c["Id"],
+                "Names": [c["Name"]],
+                "Image": "nginx:latest",
+                "State": "running",
+                "Labels": c["Config"]["Labels"],
+            }
             for c in CONTAINERS.values()
         ]
         return servers.json_reply(listed)
@@ -134,8 +140,12 @@ def engine(req: Request) -> typing.Any:
         if what == "logs":
             if CONTAINERS[cid]["Config"]["Tty"]:
                 # A TTY container's output is raw, not multiplexed.
-                return servers.send_chunked(req, [b"$ echo hi\r\n", b"hi\r\n", b"$ "], [("Content-Type", "application/vnd.docker.raw-stream")])
-            return servers.send_chunked(req, _log_chunks(), [("Content-Type", "application/vnd.docker.multiplexed-stream")])
+                return servers.send_chunked(
+                    req, [b"$ echo hi\r\n", b"hi\r\n", b"$ "], [("Content-Type", "application/vnd.docker.raw-stream")]
+                )
+            return servers.send_chunked(
+                req, _log_chunks(), [("Content-Type", "application/vnd.docker.multiplexed-stream")]
+            )
     if path == "/images/create" and req.method == "POST":
         return servers.send_chunked(req, _pull_chunks(), [("Content-Type", "application/json")])
     return servers.json_reply({"message": f"page not found: {req.method} {req.path}"}, status=404)
@@ -193,7 +203,13 @@ def s_ping_version(w: World) -> typing.Any:
         "ping": w.client.ping(),
         "detected_api": w.client.api.api_version,
         "version": [v["Version"], v["ApiVersion"], v["Os"]],
-        "targets": sorted({r.target.split("?")[0] for r in w.server.requests if "/containers/" not in r.target and "/images/" not in r.target}),
+        "targets": sorted(
+            {
+                r.target.split("?")[0]
+                for r in w.server.requests
+                if "/containers/" not in r.target and "/images/" not in r.target
+            }
+        ),
     }
 
 
@@ -233,7 +249,11 @@ def s_pull_progress(w: World) -> typing.Any:
 def s_pull_raw_chunks(w: World) -> typing.Any:
     # Undecoded, the helper yields the body as it arrived, one chunk at a time.
     pieces = list(w.client.api.pull("busybox", tag="latest", stream=True))
-    return [len(pieces), b"".join(pieces) == b"".join(_pull_chunks()), [len(p) for p in pieces] == [len(c) for c in _pull_chunks()]]
+    return [
+        len(pieces),
+        b"".join(pieces) == b"".join(_pull_chunks()),
+        [len(p) for p in pieces] == [len(c) for c in _pull_chunks()],
+    ]
 
 
 def s_missing_container(w: World) -> typing.Any:

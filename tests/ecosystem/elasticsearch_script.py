@@ -89,7 +89,9 @@ class Cluster:
                 source = self.docs.get(index, {}).get(doc_id)
                 if source is None:
                     return self.reply(req, {"_index": index, "_id": doc_id, "found": False}, status=404)
-                return self.reply(req, {"_index": index, "_id": doc_id, "_version": 1, "found": True, "_source": source})
+                return self.reply(
+                    req, {"_index": index, "_id": doc_id, "_version": 1, "found": True, "_source": source}
+                )
         if len(parts) == 2 and parts[1] in ("_search", "_count") and parts[0] in self.docs:
             index = parts[0]
             query = json.loads(body or b"{}").get("query", {"match_all": {}})
@@ -106,7 +108,11 @@ class Cluster:
                     "took": 2,
                     "timed_out": False,
                     "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-                    "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": 1.0 if hits else None, "hits": hits},
+                    "hits": {
+                        "total": {"value": len(hits), "relation": "eq"},
+                        "max_score": 1.0 if hits else None,
+                        "hits": hits,
+                    },
                 },
             )
         error = {"type": "index_not_found_exception", "reason": f"no such index [{parts[0] if parts else ''}]"}
@@ -153,7 +159,12 @@ def s_backend(w: World) -> typing.Any:
 
 def s_info(w: World) -> typing.Any:
     info = w.es.info()
-    return [info["cluster_name"], info["version"]["number"], info.meta.status, info.meta.headers.get("X-Elastic-Product")]
+    return [
+        info["cluster_name"],
+        info["version"]["number"],
+        info.meta.status,
+        info.meta.headers.get("X-Elastic-Product"),
+    ]
 
 
 def s_index_get(w: World) -> typing.Any:

@@ -131,7 +131,11 @@ def _failure(e: BaseException) -> dict[str, typing.Any]:
     if where is None:
         where = _source_frame(tb, "urllib3")
     frames = traceback.extract_tb(tb)
-    last = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}: {(frames[-1].line or '').strip()}" if frames else None
+    last = (
+        f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}: {(frames[-1].line or '').strip()}"
+        if frames
+        else None
+    )
     return {
         "error": f"{type(e).__module__}.{type(e).__name__}: {e}"[:2000],
         "pool_frame": where,

@@ -81,7 +81,9 @@ class ApiServer:
                 events = [json.dumps({"type": t, "object": o}).encode() + b"\n" for t, o in WATCH_EVENTS]
                 return servers.send_chunked(req, events, [("Content-Type", "application/json")], pause=0.05)
             items = sorted(self.pods.values(), key=lambda p: p["metadata"]["name"])
-            return servers.json_reply({"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": str(self.rv)}, "items": items})
+            return servers.json_reply(
+                {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": str(self.rv)}, "items": items}
+            )
         if req.path == base and req.method == "POST":
             body = json.loads(req.body)
             name = body["metadata"]["name"]
@@ -100,7 +102,14 @@ class ApiServer:
             if rest[1:] == ["log"] and req.method == "GET":
                 lines = [line.encode() + b"\n" for line in LOG_LINES]
                 # Lines split across chunks, and two lines in one chunk.
-                chunks = [lines[0][:5], lines[0][5:] + lines[1], lines[2], lines[3][:20], lines[3][20:], lines[4] + lines[5]]
+                chunks = [
+                    lines[0][:5],
+                    lines[0][5:] + lines[1],
+                    lines[2],
+                    lines[3][:20],
+                    lines[3][20:],
+                    lines[4] + lines[5],
+                ]
                 return servers.send_chunked(req, chunks, [("Content-Type", "text/plain")], pause=0.05)
             if req.method == "GET":
                 return servers.json_reply(self.pods[name])
@@ -108,11 +117,20 @@ class ApiServer:
                 gone = self.pods.pop(name)
                 gone["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
                 return servers.json_reply(gone)
-        return servers.json_reply(_status(404, "NotFound", "the server could not find the requested resource"), status=404)
+        return servers.json_reply(
+            _status(404, "NotFound", "the server could not find the requested resource"), status=404
+        )
 
 
 def _status(code: int, reason: str, message: str) -> dict[str, typing.Any]:
-    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 class World:
@@ -176,7 +194,12 @@ def s_create_pod(w: World) -> typing.Any:
     except client.ApiException as e:
         again = [e.status, json.loads(e.body)["reason"]]
     return {
-        "created": [created.metadata.name, created.metadata.namespace, created.status.phase, created.spec.containers[0].command],
+        "created": [
+            created.metadata.name,
+            created.metadata.namespace,
+            created.status.phase,
+            created.spec.containers[0].command,
+        ],
         "sent": [sent["kind"], sent["apiVersion"], sent["spec"]["containers"][0]["image"]],
         "conflict": again,
     }
@@ -199,7 +222,11 @@ def s_watch_pods(w: World) -> typing.Any:
     for event in watcher.stream(w.v1.list_namespaced_pod, NS, timeout_seconds=5, _request_timeout=TIMEOUT):
         obj = event["object"]
         events.append([event["type"], obj.metadata.name, obj.metadata.resource_version, obj.status.phase])
-    return {"events": events, "resource_version": watcher.resource_version, "requests": len(w.api.watch_queries) - before}
+    return {
+        "events": events,
+        "resource_version": watcher.resource_version,
+        "requests": len(w.api.watch_queries) - before,
+    }
 
 
 def s_watch_then_list(w: World) -> typing.Any:
@@ -215,9 +242,7 @@ def s_watch_then_list(w: World) -> typing.Any:
 
 
 def s_follow_logs(w: World) -> typing.Any:
-    lines = list(
-        watch.Watch().stream(w.v1.read_namespaced_pod_log, "web-0", NS, follow=True, _request_timeout=TIMEOUT)
-    )
+    lines = list(watch.Watch().stream(w.v1.read_namespaced_pod_log, "web-0", NS, follow=True, _request_timeout=TIMEOUT))
     return [lines == LOG_LINES, len(lines), lines[:1]]
 
 

@@ -82,7 +82,9 @@ def s_make_bucket(w: World) -> typing.Any:
 def s_put_get_small(w: World) -> typing.Any:
     bucket = w.bucket()
     body = b"small object for minio\n"
-    put = w.client.put_object(bucket, "small.txt", io.BytesIO(body), len(body), content_type="text/plain", metadata={"x-amz-meta-k": "v"})
+    put = w.client.put_object(
+        bucket, "small.txt", io.BytesIO(body), len(body), content_type="text/plain", metadata={"x-amz-meta-k": "v"}
+    )
     r = w.client.get_object(bucket, "small.txt")
     try:
         data = r.read()
@@ -128,7 +130,11 @@ def s_multipart_unknown_length(w: World) -> typing.Any:
     w.client.fget_object(bucket, "multi.bin", dst)
     with open(dst, "rb") as f:
         data = f.read()
-    return {"size": st.size, "parts_etag": st.etag.endswith("-3"), "sha256": servers.sha256(data) == servers.sha256(body)}
+    return {
+        "size": st.size,
+        "parts_etag": st.etag.endswith("-3"),
+        "sha256": servers.sha256(data) == servers.sha256(body),
+    }
 
 
 def s_fput_stat(w: World) -> typing.Any:
@@ -139,7 +145,12 @@ def s_fput_stat(w: World) -> typing.Any:
         f.write(body)
     w.client.fput_object(bucket, "dir/fput.bin", src, content_type="application/x-test", metadata={"Color": "blue"})
     st = w.client.stat_object(bucket, "dir/fput.bin")
-    return [st.size, st.content_type, st.etag == hashlib.md5(body).hexdigest(), (st.metadata or {}).get("x-amz-meta-color")]
+    return [
+        st.size,
+        st.content_type,
+        st.etag == hashlib.md5(body).hexdigest(),
+        (st.metadata or {}).get("x-amz-meta-color"),
+    ]
 
 
 def s_list_objects(w: World) -> typing.Any:

@@ -40,7 +40,9 @@ class UnixServer(Server):
         self.port = 0
 
 
-def json_reply(doc: typing.Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+def json_reply(
+    doc: typing.Any, status: int = 200, headers: list[tuple[str, str]] | None = None
+) -> tuple[int, list[tuple[str, str]], bytes]:
     """A JSON response for a handler to return."""
     return status, [("Content-Type", "application/json"), *(headers or [])], json.dumps(doc).encode()
 

@@ -90,7 +90,9 @@ def _requests_exchange(base: str) -> dict[str, typing.Any]:
     with requests.Session() as s:
         out = {
             "get_query": _summary(s.get(base + "/search", params={"q": "pool ü", "page": 2}, timeout=TIMEOUT)),
-            "post_json": _summary(s.post(base + "/items", json={"name": "widget", "tags": ["a", "b"]}, timeout=TIMEOUT)),
+            "post_json": _summary(
+                s.post(base + "/items", json={"name": "widget", "tags": ["a", "b"]}, timeout=TIMEOUT)
+            ),
             "chunked": _summary(s.get(base + "/stream", timeout=TIMEOUT)),
             "gzip": _summary(s.get(base + "/gzip", timeout=TIMEOUT)),
             "not_found": _summary(s.get(base + "/missing", timeout=TIMEOUT)),
@@ -106,7 +108,10 @@ def _cassette_facts(path: str) -> dict[str, typing.Any]:
         doc = yaml.safe_load(f)
     interactions = doc["interactions"]
     return {
-        "interactions": [[i["request"]["method"], i["request"]["uri"].split("/", 3)[-1], i["response"]["status"]["code"]] for i in interactions],
+        "interactions": [
+            [i["request"]["method"], i["request"]["uri"].split("/", 3)[-1], i["response"]["status"]["code"]]
+            for i in interactions
+        ],
         "post_body": json.loads(interactions[1]["request"]["body"]),
     }
 
