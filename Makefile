@@ -11,10 +11,8 @@ FUZZ_SECONDS ?= 5
 # Extra arguments: `make test ARGS="-x tests/test_wire_head.py"`,
 # `make bench ARGS="--quick"`.
 ARGS ?=
-# What `make format` rewrites: `make format FILES="a.py b.py"`.  Until the
-# tree has been reformatted in one go, name the files you touched; then make
-# `.` the default.
-FILES ?=
+# What `make format` rewrites: the whole tree, or `make format FILES="a.py"`.
+FILES ?= .
 
 PYDIR := $(abspath $(dir $(shell command -v $(PYTHON))))
 SCRIPT_ENV := PATH="$(PYDIR):$$PATH"
@@ -55,11 +53,10 @@ annotate:  ## cython -a: build/annotate/_wire_c.html shows the Python calls per 
 bench:  ## python -m bench: pool against urllib3 and its peers (needs the bench extra)
 	$(PYTHON) -m bench $(ARGS)
 
-lint:  ## ruff check (pinned ruff; POOL_LINT_FORMAT=1 adds ruff format --check)
+lint:  ## ruff check and ruff format --check (pinned ruff)
 	$(SCRIPT_ENV) bash .ci/lint.sh
 
-format:  ## ruff format, then ruff check --fix, on FILES="..."
-	@test -n "$(FILES)" || { echo 'name the files: make format FILES="a.py b.py"'; exit 2; }
+format:  ## ruff format, then ruff check --fix (FILES="..." for fewer)
 	$(PYTHON) -m ruff format $(FILES)
 	$(PYTHON) -m ruff check --fix $(FILES)
 

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# Lint: `ruff check` over the whole tree, with the rules and exceptions in
-# pyproject.toml ([tool.ruff]).  Any finding fails the run.
-#
-# The formatter is configured too ([tool.ruff.format]) but not yet enforced:
-# the tree predates it, and reformatting every file at once is one commit of
-# its own.  POOL_LINT_FORMAT=1 adds `ruff format --check` (the diff is
-# printed); make it the default once that commit has landed.
+# Lint: `ruff check` and `ruff format --check` over the whole tree, with the
+# rules, exceptions and layout in pyproject.toml ([tool.ruff]).  Any finding,
+# or any file the formatter would change (the diff is printed), fails the run.
 #
 # ruff comes from the `dev` extra; it is installed into the active
 # environment at the pinned version when missing or different, so a local
@@ -27,7 +23,5 @@ python -m ruff --version
 python -m ruff check --no-cache .
 echo "lint: ruff check is clean"
 
-if [ "${POOL_LINT_FORMAT:-}" = 1 ]; then
-    python -m ruff format --no-cache --diff .
-    echo "lint: ruff format --check is clean"
-fi
+python -m ruff format --no-cache --diff .
+echo "lint: ruff format --check is clean"
