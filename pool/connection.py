@@ -97,6 +97,9 @@ _METHODS_NOT_EXPECTING_BODY = frozenset({"GET", "HEAD", "DELETE", "TRACE", "OPTI
 # Request heads a connection keeps (see HTTPConnection._head_cache); beyond
 # this many different (method, target) pairs it starts over.
 _HEAD_CACHE_MAX = 32
+# The socket's timeout when the Reader set it itself (see _arm): unknown, so
+# the next request sets its own.
+_UNKNOWN_TIMEOUT = object()
 
 # Bodies up to this size are joined to the head and go out in one sendall():
 # one syscall and usually one TCP segment, at the price of one copy.
@@ -215,12 +218,9 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     # keep-alive client asks for the same few URLs again and again.
     _head_cache: tuple[typing.Any, BoundedCache[tuple[str, str], bytes]] | None = None
 
-    # Pool bookkeeping. _pool is the pool the connection is checked out
-    # from; _checked_out is True while out, False once returned, None for a
-    # connection no pool has handed out yet.
-    _pool: typing.Any = None
+    # Pool bookkeeping: True while checked out, False once returned, None
+    # for a connection no pool has handed out yet.
     _checked_out: bool | None = None
-    _generation: int = 0
     _last_used: float = 0.0
     _created_at: float = 0.0
     _sock_timeout: typing.Any = _DEFAULT_TIMEOUT
@@ -599,6 +599,33 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         else:
             self._send_body(sock, data, chunks, chunked)
 
+    def _reusable(self) -> bool:
+        """Whether the last response on this socket left it fit for another
+        request: read to its framed end, nothing after it, no close asked by
+        the server (the Reader knows all three; see Reader.reusable).  The
+        one test of reuse: the pool, the response and the next request ask
+        it, none decides alone.  A request's own ``Connection: close`` is
+        the pool's to honour (:attr:`_close_requested`)."""
+        return not self._in_response or self._reader.reusable
+
+    def _arm(self, read_timeout: typing.Any, deadline: float | None, retries: typing.Any) -> None:
+        # The pool's settings for the exchange about to be read: the read
+        # timeout and a Timeout.total deadline, which the Reader then
+        # applies to every receive (the head, and a body read later too),
+        # and the Retry the response will carry.
+        if deadline is not None and self._reader is not None:
+            self._reader.read_timeout = read_timeout
+            self._reader.deadline = deadline
+            # The Reader sets the socket timeout itself from here on.
+            self._sock_timeout = _UNKNOWN_TIMEOUT
+        self._resp_retries = retries
+
+    def _disarm(self) -> None:
+        # Back in the pool: a Timeout.total bounded the last exchange only.
+        reader = self._reader
+        if reader is not None and reader.deadline is not None:
+            reader.deadline = None
+
     def _ready_socket(self) -> typing.Any:
         """The socket the next request goes out on: the current one when
         the last response on it ended cleanly, else a new one (connecting
@@ -606,13 +633,13 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         attached to whatever :attr:`sock` it opened."""
         sock = self.sock
         if sock is not None and self._in_response:
-            self._in_response = False
-            if not self._reader.reusable:
+            if not self._reusable():
                 # The last response on this socket wasn't read to its end, or
                 # ended the connection: its leftover bytes must never be read
                 # as this request's response. Start over on a new socket.
                 self.close()
                 sock = None
+            self._in_response = False
         if sock is None:
             self.connect()
             sock = self.sock
@@ -927,7 +954,6 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             reader,
             head,
             self,
-            self._pool,
             method,
             url,
             preload_content,

@@ -103,8 +103,6 @@ _SAFE_TARGET_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 _TARGET_CACHE: BoundedCache[str, str] = BoundedCache(1024)
 _TARGET_CACHE_MAX_LEN = 2048  # as parse_url's cache: longer targets are rare
 
-_UNKNOWN_TIMEOUT = object()
-
 
 def _encode_target_cached(target: str) -> str:
     # The same path is requested over and over: encode each string once.
@@ -395,12 +393,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 pool.put(None, block=False)
                 raise
         conn._checked_out = True
-        # Each checkout gets a new number, so that a late error path of an
-        # earlier checkout can tell the connection has moved on.
-        try:
-            conn._generation += 1
-        except AttributeError:  # a connection class not derived from ours
-            conn._generation = 1
         self._n_out += 1
         return conn
 
@@ -431,28 +423,23 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 return  # already returned (by its response, or earlier)
             if state:
                 conn._checked_out = False
-                conn._pool = None
                 self._n_out -= 1
                 if conn.sock is None:
                     # Closed while out: its response found it unusable.
                     self._n_discarded += 1
             if conn.sock is not None:
                 try:
-                    # The Reader speaks for the last response only if it read
-                    # one (http.client reads it for a replaced response_class).
-                    reader = conn._reader if conn._in_response else None
-                    close_requested = conn._close_requested
+                    keep: bool | None = conn._reusable() and not conn._close_requested
                 except AttributeError:  # a connection class not derived from ours
-                    reader = None
-                    close_requested = False
-                if (reader is not None and not reader.reusable) or close_requested:
+                    keep = None
+                if keep is False:
                     self._n_discarded += 1
                     conn.close()
-                elif reader is not None and reader.deadline is not None:
-                    # Timeout.total bounded the last exchange only.
-                    reader.deadline = None
-                elif self._idle_timeout is not None:
-                    conn._last_used = time.monotonic()
+                else:
+                    if keep:
+                        conn._disarm()
+                    if self._idle_timeout is not None:
+                        conn._last_used = time.monotonic()
         pool = self.pool
         if pool is not None:
             try:
@@ -479,31 +466,14 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         if conn:
             conn.close()
 
-    def _discard_conn(self, conn: typing.Any, generation: int) -> None:
-        # After an error: close the connection and give its slot back as None
-        # (urllib3 then opens a new connection object), unless the response
-        # already returned it to the pool: then another thread may own it
-        # now (its generation moved on), and it must not be touched.
-        if getattr(conn, "_generation", None) != generation:
-            return
-        state = getattr(conn, "_checked_out", None)
-        if state is False:
-            # Its response (failing while it preloaded the body) closed it and
-            # gave it back. urllib3 would have put None in its place, and then
-            # made a new connection object: do the same, so num_connections
-            # counts alike.
-            pool = self.pool
-            if pool is not None and conn.sock is None:
-                with pool.mutex:
-                    items = pool.queue
-                    for i in range(len(items) - 1, -1, -1):
-                        if items[i] is conn:
-                            items[i] = None
-                            break
-            return
-        if state:
+    def _discard_conn(self, conn: typing.Any) -> None:
+        # After an error in urlopen: close the connection and give its slot
+        # back as None, as urllib3 does (a new connection object is made for
+        # the slot).  Only urlopen calls this, before any response could
+        # give the connection back (see _release_finished): it is still
+        # this request's, never another's.
+        if getattr(conn, "_checked_out", None):
             conn._checked_out = False
-            conn._pool = None
             self._n_out -= 1
         self._n_discarded += 1
         conn.close()
@@ -638,21 +608,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 raise ReadTimeoutError(self, url, f"Read timed out. (read timeout={read_t})")
             conn.timeout = read_t
 
-        reader = getattr(conn, "_reader", None) if deadline is not None else None
-        if reader is not None:
-            reader.read_timeout = read_t
-            reader.deadline = deadline
-            # The Reader sets the socket timeout itself from here on.
-            conn._sock_timeout = _UNKNOWN_TIMEOUT
-        conn._resp_retries = retries
-        # The response releases the connection to the pool it names: only a
-        # request made through the pool (as in urllib3, where urlopen sets
-        # the response's _pool); a connection taken with _get_conn() and used
-        # by hand is given back by hand.  Cleared when it comes back, so an
-        # idle connection in the queue doesn't point back at its pool: no
-        # reference cycle keeps a dropped pool's sockets open until the
-        # garbage collector runs.
-        conn._pool = self
+        try:
+            conn._arm(read_t, deadline, retries)
+        except AttributeError:  # a connection class not derived from ours
+            pass
         # The deadline stays armed on the Reader for a streamed body too:
         # every recv of it gets what is left of ``total``.  _put_conn disarms
         # it when the connection comes back.
@@ -661,16 +620,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         except (BaseSSLError, OSError) as e:
             self._raise_timeout(err=e, url=url, timeout_value=read_t if deadline is None else total)
             raise
-        try:
-            wire = response._wire_body
-        except AttributeError:
-            wire = False
-        if wire is not True:
-            # Not read by pool's Reader: http.client read it (a replaced
-            # response_class), or a subclass's or patch's getresponse() made
-            # it.  Adopted as urllib3 adopts whatever getresponse() returns.
-            self._adopt_response(response, conn, retries, preload_content)
-
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 '%s://%s:%s "%s %s %s" %s %s',
@@ -683,6 +632,23 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 response.status,
                 response.length_remaining,
             )
+        # The response names this pool from here on, and gives the
+        # connection back to it when a body read later ends.  A body already
+        # read (preloaded) gives nothing back yet: urlopen does that once it
+        # is done with the exchange (_release_finished), as urllib3's
+        # urlopen does, so no response returns a connection while the
+        # request that took it is still running.
+        try:
+            wire = response._wire_body
+        except AttributeError:
+            wire = False
+        if wire is True:
+            response._pool = self
+        else:
+            # Not read by pool's Reader: http.client read it (a replaced
+            # response_class), or a subclass's or patch's getresponse() made
+            # it.  Adopted as urllib3 adopts whatever getresponse() returns.
+            self._adopt_response(response, conn, retries, preload_content)
         return response
 
     def _adopt_response(
@@ -695,13 +661,24 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         response.retries = retries
         response._pool = self
         if preload_content:
+            # Read whole: urlopen gives the connection back (_release_finished).
             response._connection = None
             fp = getattr(response, "_fp", None)
             if fp is not None and not _fp_done(fp):
                 conn.close()
-            self._put_conn(conn)
         else:
             response._connection = conn
+
+    def _release_finished(self, response: typing.Any, conn: HTTPConnection) -> None:
+        # urlopen is done with the exchange: the connection goes back now if
+        # the response has no body left to read on it (urllib3's
+        # release_this_conn), else when that body ends.
+        if getattr(response, "_wire_body", False) is True:
+            if response._reader is None and response._connection is not None:
+                response._connection = None
+                self._put_conn(conn)
+        elif getattr(response, "_connection", None) is None:
+            self._put_conn(conn)
 
     def close(self) -> None:
         """Close all idle pooled connections and disable the pool.
@@ -846,7 +823,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         clean_exit = False
         try:
             conn = self._get_conn(timeout=pool_timeout)
-            generation = conn._generation
             reused = conn.sock is not None
             while True:
                 if not reused and self.proxy is not None:
@@ -919,12 +895,13 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
         finally:
             if not clean_exit and conn is not None:
-                self._discard_conn(conn, generation)
+                self._discard_conn(conn)
                 conn = None
 
         if conn is None:
             log.warning("Retrying (%r) after connection broken by '%r': %s", retries, err, url)
         else:
+            self._release_finished(response, conn)
             status = response.status
             location = redirect and status in _REDIRECT_STATUSES and response.get_redirect_location()
             if location:

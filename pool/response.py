@@ -1090,7 +1090,6 @@ class HTTPResponse(BaseHTTPResponse):
         reader: typing.Any,
         head: tuple[typing.Any, ...],
         connection: typing.Any,
-        pool: HTTPConnectionPool | None,
         request_method: str,
         request_url: str,
         preload_content: bool,
@@ -1124,7 +1123,10 @@ class HTTPResponse(BaseHTTPResponse):
         self.enforce_content_length = enforce_content_length
         self._reader = reader
         self._request_method = request_method
-        self._pool = pool
+        # Set by the pool that made the request, once the head (and a
+        # preloaded body) is read: until then the response gives the
+        # connection back to no one.
+        self._pool = None
         self._connection = connection
         self._decoded_buffer = BytesQueueBuffer()
         self.msg = headers
@@ -1141,12 +1143,9 @@ class HTTPResponse(BaseHTTPResponse):
         self.length_remaining = 0
         self._fp_bytes_read = len(body)
         self._uncached_read_occurred = True
-        self._reader = None
-        if not reader.reusable:
+        if not self._connection_reusable():
             connection.close()
-        if pool is not None:
-            self._connection = None
-            pool._put_conn(connection)
+        self._reader = None
         if body and decode_content and self._decoder is not None:
             body = self._decode_all(body, _limit_of(connection))
         self._body = body
@@ -1232,6 +1231,16 @@ class HTTPResponse(BaseHTTPResponse):
     def _fp(self, value: typing.Any) -> None:
         self._file = value
 
+    def _connection_reusable(self) -> bool:
+        # The connection's own answer (HTTPConnection._reusable, the one
+        # test of reuse); for a connection object of another class given to
+        # the constructor, the Reader's, while the response still has it.
+        try:
+            return self._connection._reusable()  # type: ignore[no-any-return]
+        except AttributeError:
+            reader = self._reader
+            return reader is not None and reader.reusable
+
     def release_conn(self) -> None:
         """Give the connection back to its pool; a connection that cannot carry
         another response (body not fully read, an error, Connection: close) is
@@ -1239,9 +1248,8 @@ class HTTPResponse(BaseHTTPResponse):
         pool, conn = self._pool, self._connection
         if pool is None or conn is None:
             return None
-        reader = self._reader
         if self._wire_body:
-            if reader is None or not reader.reusable:
+            if not self._connection_reusable():
                 conn.close()
         elif isinstance(self._file, _HTTPLibResponse) and not _fp_done(self._file):
             # An http.client body not read to its end: what is left of it
@@ -1281,8 +1289,7 @@ class HTTPResponse(BaseHTTPResponse):
         if self._connection is not None and self._pool is not None:
             self.release_conn()
             return
-        reader = self._reader
-        if self._connection is not None and (reader is None or not reader.reusable):
+        if self._connection is not None and not self._connection_reusable():
             self._connection.close()
         self._reader = None
 

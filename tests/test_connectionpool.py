@@ -542,28 +542,36 @@ def test_decode_error_leaves_pool_consistent(server):
 
 
 def test_late_error_never_closes_a_connection_another_request_took(server):
-    """If a request fails after its response already gave the connection back
-    (and another request took it), the failing request must not close it."""
+    """A preloaded response does not give its connection back while the
+    request that took it is still running (urllib3's urlopen gives it back
+    at its end): a request that fails late closes only its own connection,
+    which no other request can have taken in between."""
     taken = []
+    used = []
 
     class RacyPool(HTTPConnectionPool):
         def _make_request(self, conn, *args, **kw):
             response = super()._make_request(conn, *args, **kw)
             if not taken:
-                # Preloaded: the connection is back in the pool. Another
-                # request takes it, then this one fails late.
+                used.append(conn)
+                # Another request takes a connection, then this one fails late.
                 taken.append(self._get_conn())
+                taken[0].request("GET", "/id?id=other")
                 raise ProtocolError("late failure")
             return response
 
-    p = RacyPool("127.0.0.1", server.port, maxsize=1)
+    p = RacyPool("127.0.0.1", server.port, maxsize=2)
     with pytest.raises(ProtocolError):
         p.request("GET", "/", retries=False)
     other = taken[0]
-    assert other.sock is not None  # still open for its new owner
-    other.request("GET", "/id?id=still-mine")
-    assert other.getresponse().data == b"still-mine"
+    assert other is not used[0]
+    assert used[0].sock is None  # the failed request's own, closed
+    assert other.sock is not None  # still open for its owner
+    assert other.getresponse().data == b"other"
+    assert p.stats()["in_use"] == 1
     p._put_conn(other)
+    assert p.stats()["in_use"] == 0
+    assert p.request("GET", "/id?id=next").data == b"next"
     p.close()
 
 

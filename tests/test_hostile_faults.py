@@ -260,6 +260,22 @@ def test_total_deadline_is_disarmed_when_the_connection_comes_back(impl):
         assert srv.accepted == 1
 
 
+@pytest.mark.parametrize("total", [None, 5.0], ids=["no-total", "total"])
+def test_idle_clock_restarts_when_the_connection_comes_back(impl, total):
+    # idle_timeout counts from the connection's last return to the pool,
+    # also when that exchange ran under a Timeout.total (whose deadline is
+    # disarmed on the same return).
+    with HostileServer([[response(b"a")], [response(b"b")], [response(b"c")]]) as srv:
+        pool = HTTPConnectionPool(srv.host, srv.port, idle_timeout=0.5, timeout=3)
+        assert pool.request("GET", "/a").data == b"a"
+        time.sleep(0.35)
+        assert pool.request("GET", "/b", timeout=Timeout(total=total) if total else 3).data == b"b"
+        time.sleep(0.35)
+        # 0.7 s after the first return, 0.35 s after the last: still fresh.
+        assert pool.request("GET", "/c").data == b"c"
+        assert srv.accepted == 1
+
+
 def test_total_deadline_does_not_cut_a_body_that_arrives_in_time(impl):
     body = b"x" * 200_000
     with HostileServer([[response(body)]]) as srv:

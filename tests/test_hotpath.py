@@ -80,8 +80,14 @@ def test_read_response_repeated_names_and_values(wire):
 
 
 class _Conn:
-    def __init__(self):
+    # A connection as the response sees it: it asks whether the Reader's
+    # last response left it reusable, and may close it.
+    def __init__(self, reader):
         self.closed = 0
+        self.reader = reader
+
+    def _reusable(self):
+        return self.reader.reusable
 
     def close(self):
         self.closed += 1
@@ -95,7 +101,7 @@ def test_from_wire_head_matches_init(wire, data, preload, decode):
     # same attributes with the same values.
     r1, s1 = _reader(wire, data)
     r2, s2 = _reader(wire, data)
-    c1, c2 = _Conn(), _Conn()
+    c1, c2 = _Conn(r1), _Conn(r2)
     try:
         version, status, reason, headers = r1.read_head(False)
         slow = HTTPResponse(
@@ -115,7 +121,7 @@ def test_from_wire_head_matches_init(wire, data, preload, decode):
             pool=None,
         )
         fast = HTTPResponse._from_wire_head(
-            r2, r2.read_response(False, preload), c2, None, "GET", "/x", preload, decode, True, None
+            r2, r2.read_response(False, preload), c2, "GET", "/x", preload, decode, True, None
         )
         a, b = dict(vars(slow)), dict(vars(fast))
         assert set(a) == set(b)
