@@ -633,6 +633,33 @@ def tls_server_context(version: str | None = None) -> ssl.SSLContext:
     return typing.cast(ssl.SSLContext, _tls_cache[key])
 
 
+def tls_reset_reads_as_eof() -> bool:
+    """Whether this interpreter's ssl module reports a TCP reset in the
+    middle of a TLS stream as an end of stream (an SSLEOFError, "EOF in
+    violation of protocol", which ``recv`` turns into b""), or as
+    ConnectionResetError.  CPython 3.13 changed from the first to the
+    second; pool and urllib3 both take what the ssl module says, so a
+    close-delimited body cut by a reset ends (before) or fails (after).
+    Probed once per process on a real connection, not by version number."""
+    if "reset_is_eof" not in _tls_cache:
+        script = [b"HTTP/1.1 200 OK\r\n\r\npartial", Pause(0.05), RESET]
+        with HostileServer([script], tls=True) as srv:
+            ctx = ssl.create_default_context(cadata=client_kw(srv)["ca_cert_data"])
+            with socket.create_connection((srv.host, srv.port), timeout=5) as raw:
+                with ctx.wrap_socket(raw, server_hostname=srv.host) as tls:
+                    tls.sendall(b"GET / HTTP/1.1\r\nHost: probe\r\n\r\n")
+                    eof = False
+                    try:
+                        for _ in range(100):
+                            if not tls.recv(65536):
+                                eof = True
+                                break
+                    except ConnectionResetError:
+                        eof = False
+        _tls_cache["reset_is_eof"] = eof
+    return bool(_tls_cache["reset_is_eof"])
+
+
 def client_kw(srv: HostileServer | None = None) -> dict[str, typing.Any]:
     """Keyword arguments for a client that trusts the test CA (for a
     PoolManager; empty for a plain-HTTP server)."""
