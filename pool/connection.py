@@ -221,6 +221,8 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     # Pool bookkeeping: True while checked out, False once returned, None
     # for a connection no pool has handed out yet.
     _checked_out: bool | None = None
+    # A Timeout.total deadline is armed on the Reader (see _arm).
+    _armed: bool = False
     _last_used: float = 0.0
     _created_at: float = 0.0
     _sock_timeout: typing.Any = _DEFAULT_TIMEOUT
@@ -608,22 +610,23 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         the pool's to honour (:attr:`_close_requested`)."""
         return not self._in_response or self._reader.reusable
 
-    def _arm(self, read_timeout: typing.Any, deadline: float | None, retries: typing.Any) -> None:
-        # The pool's settings for the exchange about to be read: the read
-        # timeout and a Timeout.total deadline, which the Reader then
-        # applies to every receive (the head, and a body read later too),
-        # and the Retry the response will carry.
-        if deadline is not None and self._reader is not None:
-            self._reader.read_timeout = read_timeout
-            self._reader.deadline = deadline
+    def _arm(self, read_timeout: typing.Any, deadline: float) -> None:
+        # A Timeout.total for the exchange about to be read: the Reader
+        # applies it, with the read timeout, to every receive (the head, and
+        # a body read later too) until the pool disarms it.
+        reader = self._reader
+        if reader is not None:
+            reader.read_timeout = read_timeout
+            reader.deadline = deadline
             # The Reader sets the socket timeout itself from here on.
             self._sock_timeout = _UNKNOWN_TIMEOUT
-        self._resp_retries = retries
+            self._armed = True
 
     def _disarm(self) -> None:
         # Back in the pool: a Timeout.total bounded the last exchange only.
+        self._armed = False
         reader = self._reader
-        if reader is not None and reader.deadline is not None:
+        if reader is not None:
             reader.deadline = None
 
     def _ready_socket(self) -> typing.Any:
@@ -633,7 +636,8 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         attached to whatever :attr:`sock` it opened."""
         sock = self.sock
         if sock is not None and self._in_response:
-            if not self._reusable():
+            # _reusable(), without the call on the per-request path.
+            if not self._reader.reusable:
                 # The last response on this socket wasn't read to its end, or
                 # ended the connection: its leftover bytes must never be read
                 # as this request's response. Start over on a new socket.

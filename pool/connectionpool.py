@@ -436,7 +436,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                     self._n_discarded += 1
                     conn.close()
                 else:
-                    if keep:
+                    if keep and conn._armed:
                         conn._disarm()
                     if self._idle_timeout is not None:
                         conn._last_used = time.monotonic()
@@ -608,10 +608,12 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 raise ReadTimeoutError(self, url, f"Read timed out. (read timeout={read_t})")
             conn.timeout = read_t
 
-        try:
-            conn._arm(read_t, deadline, retries)
-        except AttributeError:  # a connection class not derived from ours
-            pass
+        conn._resp_retries = retries
+        if deadline is not None:
+            try:
+                conn._arm(read_t, deadline)
+            except AttributeError:  # a connection class not derived from ours
+                pass
         # The deadline stays armed on the Reader for a streamed body too:
         # every recv of it gets what is left of ``total``.  _put_conn disarms
         # it when the connection comes back.
@@ -673,7 +675,11 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         # urlopen is done with the exchange: the connection goes back now if
         # the response has no body left to read on it (urllib3's
         # release_this_conn), else when that body ends.
-        if getattr(response, "_wire_body", False) is True:
+        try:
+            wire = response._wire_body
+        except AttributeError:
+            wire = False
+        if wire is True:
             if response._reader is None and response._connection is not None:
                 response._connection = None
                 self._put_conn(conn)

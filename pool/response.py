@@ -1143,7 +1143,10 @@ class HTTPResponse(BaseHTTPResponse):
         self.length_remaining = 0
         self._fp_bytes_read = len(body)
         self._uncached_read_occurred = True
-        if not self._connection_reusable():
+        # The connection's own test (HTTPConnection._reusable), read
+        # straight from the Reader it asks: this is that connection's
+        # response, in hand.
+        if not reader.reusable:
             connection.close()
         self._reader = None
         if body and decode_content and self._decoder is not None:
@@ -1249,7 +1252,10 @@ class HTTPResponse(BaseHTTPResponse):
         if pool is None or conn is None:
             return None
         if self._wire_body:
-            if not self._connection_reusable():
+            # The connection's test: from the Reader while the response holds
+            # it (no call), else asked of the connection.
+            reader = self._reader
+            if not (reader.reusable if reader is not None else self._connection_reusable()):
                 conn.close()
         elif isinstance(self._file, _HTTPLibResponse) and not _fp_done(self._file):
             # An http.client body not read to its end: what is left of it
@@ -1289,7 +1295,10 @@ class HTTPResponse(BaseHTTPResponse):
         if self._connection is not None and self._pool is not None:
             self.release_conn()
             return
-        if self._connection is not None and not self._connection_reusable():
+        # The connection's test (HTTPConnection._reusable) read straight
+        # from the Reader it asks, which this response still holds.
+        reader = self._reader
+        if self._connection is not None and (reader is None or not reader.reusable):
             self._connection.close()
         self._reader = None
 
