@@ -18,7 +18,7 @@ PYDIR := $(abspath $(dir $(shell command -v $(PYTHON))))
 SCRIPT_ENV := PATH="$(PYDIR):$$PATH"
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test test-py c typecheck annotate bench lint format pythons ci
+.PHONY: help dev test test-py c typecheck annotate bench profile lint format pythons ci
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -52,6 +52,9 @@ annotate:  ## cython -a: build/annotate/_wire_c.html shows the Python calls per 
 
 bench:  ## python -m bench: pool against urllib3 and its peers (needs the bench extra)
 	$(PYTHON) -m bench $(ARGS)
+
+profile:  ## python -m bench.profile: where each client's time per request goes (needs perf)
+	$(PYTHON) -m bench.profile $(ARGS)
 
 lint:  ## ruff check and ruff format --check (pinned ruff)
 	$(SCRIPT_ENV) bash .ci/lint.sh
