@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .clients import SCENARIOS, client_env
@@ -171,6 +172,52 @@ def _run_one(servers, client: str, scenario: str, seconds: float, downloads: int
     }
 
 
+def _python_functions(servers, client: str, scenario: str, count: int, most: int = 15) -> str:
+    """The Python functions ``client`` spends a ``scenario`` request in, by self time.
+
+    cProfile in this process, timing CPU (not waiting for the server).  Its
+    own overhead is spread over every call, so read the shares and the calls
+    per request.
+    """
+    import cProfile
+    import pstats
+
+    from .clients import Job, load
+
+    job = Job(load(client), SCENARIOS[scenario], servers)
+    try:
+        for _ in range(_WARMUP_REQUESTS):
+            job.op()
+        # CPU time, not wall time: waiting for the server is not the client's cost.
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
+        for _ in range(count):
+            job.op()
+        prof.disable()
+    finally:
+        job.close()
+    stats = pstats.Stats(prof)
+    rows = []
+    total_self = 0.0
+    total_calls = 0
+    for (path, line, name), (_cc, ncalls, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        total_self += tottime
+        total_calls += ncalls
+        where = f"{Path(path).name}:{line}" if path != "~" else "built-in"
+        rows.append((tottime, ncalls, f"{name} ({where})"))
+    rows.sort(reverse=True)
+    lines = [
+        f"### {client}, {scenario}: {total_calls / count:.1f} Python-level calls per request",
+        "",
+        "| function | calls/request | share of self time |",
+        "|---|---|---|",
+    ]
+    for tottime, ncalls, label in rows[:most]:
+        label = label.replace("|", "\\|")
+        lines.append(f"| `{label}` | {ncalls / count:.2f} | {100 * tottime / total_self:.1f}% |")
+    return "\n".join(lines) + "\n"
+
+
 def _table(scenario: str, rows: dict[str, dict]) -> str:
     per = next((r["per"] for r in rows.values() if r["status"] == "ok"), "request")
     unit = "MiB/s" if per == "MiB" else "req/s"
@@ -196,7 +243,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--downloads", type=int, default=8, help="downloads per body-scenario run")
     p.add_argument("--markdown", help="also write the tables to this file")
     p.add_argument("--json", help="also write the raw figures to this file")
+    p.add_argument(
+        "--functions",
+        metavar="SCENARIO",
+        help="instead: cProfile the first of --clients on SCENARIO in this process (set POOL_NO_EXTENSIONS=1 "
+        "yourself for the twin) and list its Python functions by self time",
+    )
+    p.add_argument("--requests", type=int, default=5000, help="requests profiled with --functions")
     args = p.parse_args(argv)
+    if args.functions:
+        if args.functions not in SCENARIOS:
+            p.error(f"unknown scenario: {args.functions}")
+        with start_servers() as servers:
+            text = _python_functions(servers, args.clients.split(",")[0], args.functions, args.requests)
+        print(text)
+        if args.markdown:
+            Path(args.markdown).write_text(text)
+        return 0
     if shutil.which("perf") is None:
         print("perf is not installed (Debian: apt-get install linux-perf)", file=sys.stderr)
         return 2
