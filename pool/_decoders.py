@@ -16,6 +16,19 @@ import zlib
 
 from .exceptions import DecodeError
 
+__all__ = [
+    "CONTENT_DECODERS",
+    "DECODER_ERROR_CLASSES",
+    "HAS_ZSTANDARD",
+    "HAS_ZSTD",
+    "ContentDecoder",
+    "DeflateDecoder",
+    "GzipDecoder",
+    "MultiDecoder",
+    "ZstdDecoder",
+    "brotli",
+]
+
 try:
     try:
         import brotlicffi as brotli
@@ -459,3 +472,6 @@ if _std_zstd is not None:
     DECODER_ERROR_CLASSES += (_std_zstd.ZstdError,)
 if HAS_ZSTANDARD:
     DECODER_ERROR_CLASSES += (_zstandard.ZstdError,)
+
+if brotli is not None:
+    __all__ += ["BrotliDecoder"]

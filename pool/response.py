@@ -30,7 +30,6 @@ import socket
 import sys
 import typing
 import weakref
-from contextlib import contextmanager
 from http.client import HTTPException as _HTTPException
 from socket import timeout as _SocketTimeout
 
@@ -380,11 +379,9 @@ class BaseHTTPResponse(io.IOBase):
             self._retries = retries
 
         self.chunked = False
-        # A wire body knows its framing; HTTPResponse sets chunked from it.
-        if not getattr(self, "_wire_body", False):
-            tr_enc = self.headers.get("transfer-encoding")
-            if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
-                self.chunked = True
+        tr_enc = self.headers.get("transfer-encoding")
+        if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
+            self.chunked = True
 
         self._decoder: ContentDecoder | None = None
         self._decoder_ready = False
@@ -553,27 +550,115 @@ class BaseHTTPResponse(io.IOBase):
         return self.url
 
 
-# The attributes HTTPResponse.__init__ gives every response read from the
-# wire, whatever the request (see HTTPResponse._from_wire_head).
 # What a wire response's shutdown() uses: its connection's socket, looked up
 # when shutdown() is called (urllib3 keeps sock.shutdown from the start).
 _SHUTDOWN_VIA_CONNECTION: typing.Any = object()
 
-_WIRE_START: dict[str, typing.Any] = {
-    "_has_decoded_content": False,
-    "_decoder": None,
-    "_decoder_ready": False,
-    "_decoder_flushed": False,
-    "_wire_body": True,
-    "auto_close": True,
-    "_body": None,
-    "_uncached_read_occurred": False,
-    "_file": None,
-    "_orig": None,
-    "_fp_bytes_read": 0,
-    "_sock_shutdown": _SHUTDOWN_VIA_CONNECTION,
-    "chunk_left": None,
-}
+
+def _map_read_error(e: BaseException, pool: typing.Any) -> BaseException:
+    # urllib3's mapping of an error raised while a body is read to
+    # pool.exceptions; what it does not map comes back as it is.
+    if isinstance(e, _SocketTimeout):
+        return ReadTimeoutError(pool, None, "Read timed out.")
+    if isinstance(e, _BaseSSLError):
+        return SSLError(e)
+    if isinstance(e, IncompleteRead):
+        if e.expected is not None and e.partial is not None and e.expected == -e.partial:
+            return ProtocolError("Response may not contain content.", e)
+        return ProtocolError(f"Connection broken: {e!r}", e)
+    if isinstance(e, ProtocolError):
+        return e
+    if isinstance(e, (_HTTPException, OSError)):
+        return ProtocolError(f"Connection broken: {e!r}", e)
+    return e
+
+
+class _FileBody:
+    """A body given as a file-like object (or an http.client response), with
+    the wire Reader's interface, so a response reads every body one way.
+
+    It keeps urllib3's rules for such a body: a closed file reads as b"";
+    a read of ``amt`` that comes back empty closes the file, and is an
+    IncompleteRead when the Content-Length promised more and is enforced;
+    a read1 that comes back empty, or with the last promised bytes, closes
+    it too.  Its counts are the response's (``length_remaining``,
+    ``_fp_bytes_read``) and its file is the response's ``_fp``, whatever
+    was last assigned there.  ``at_end``: the http.client response this
+    wraps closed itself, the moment urllib3 gives the connection back.
+    """
+
+    __slots__ = ("_response",)
+
+    # How _ResponseView and fileno() see it: no framing or chunks of its own.
+    framing = 0
+    chunk_left = None
+    will_close = True
+
+    def __init__(self, response: HTTPResponse) -> None:
+        # Weak, as _ResponseView's: no cycle through the response.
+        self._response: HTTPResponse = weakref.proxy(response)
+
+    @property
+    def length_remaining(self) -> int | None:
+        return self._response.length_remaining
+
+    @property
+    def at_end(self) -> bool:
+        orig = self._response._orig
+        return orig is not None and bool(orig.isclosed())
+
+    @property
+    def reusable(self) -> bool:
+        # An http.client body not read to its end: what is left of it must
+        # never be read as the next response.
+        fp = self._response._file
+        return not isinstance(fp, _HTTPLibResponse) or _fp_done(fp)
+
+    @property
+    def sock(self) -> typing.Any:
+        # What fileno() asks: the file itself, when it has a descriptor.
+        fp = self._response._file
+        return fp if hasattr(fp, "fileno") else None
+
+    def _take(self, n: int, one: bool) -> bytes:
+        r = self._response
+        fp = r._file
+        if getattr(fp, "closed", False):
+            data = b""
+        else:
+            read1 = getattr(fp, "read1", None) if one else None
+            fn = fp.read if read1 is None else read1
+            data = fn() if n < 0 else fn(n)
+        if n > 0 and not data:
+            fp.close()
+            left = r.length_remaining
+            if r.enforce_content_length and left not in (None, 0):
+                raise IncompleteRead(r._fp_bytes_read, left)
+        elif one and ((n != 0 and not data) or r.length_remaining == len(data)):
+            fp.close()
+        if data and r.length_remaining is not None:
+            r.length_remaining -= len(data)
+        return data
+
+    def read(self, n: int = -1) -> bytes:
+        return self._take(n, False)
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._take(n, True)
+
+    read_chunk = read1
+
+    def readinto(self, b: typing.Any) -> int:
+        data = self._take(len(b), False)
+        b[: len(data)] = data
+        return len(data)
+
+    def drain(self, max_bytes: int) -> bool:
+        # urllib3 reads such a body to its end, however long.
+        data = self._take(-1, False)
+        if data:
+            self._response._fp_bytes_read += len(data)
+        return True
 
 
 class HTTPResponse(BaseHTTPResponse):
@@ -582,6 +667,11 @@ class HTTPResponse(BaseHTTPResponse):
     An :class:`io.IOBase`, so :class:`io.BufferedReader` and
     :class:`io.TextIOWrapper` can wrap it (with ``auto_close=False`` if the
     wrapper must keep working after the body ends).
+
+    Every body is read through one object with the wire Reader's interface
+    (``_reader``): the Reader itself for a body from the wire, a
+    :class:`_FileBody` for a file-like one; bytes or a str given as the
+    body are the body already read.
 
     :param body: A wire Reader (from the connection), or bytes, a str or a
         file-like object (for responses built by hand).
@@ -594,6 +684,16 @@ class HTTPResponse(BaseHTTPResponse):
     :param auto_close: Report the response closed once its body is read.
     :param sock_shutdown: Called with ``socket.SHUT_RD`` by :meth:`shutdown`.
     """
+
+    _body: typing.Any
+    _file: typing.Any
+    _reader: typing.Any
+    _orig: typing.Any
+    _request_method: str | None
+    _pool: typing.Any
+    _sock_shutdown: typing.Any
+    msg: typing.Any
+    chunk_left: int | None
 
     def __init__(
         self,
@@ -616,50 +716,98 @@ class HTTPResponse(BaseHTTPResponse):
         auto_close: bool = True,
         sock_shutdown: typing.Callable[[int], None] | None = None,
     ) -> None:
-        # True for a body from the wire, even after the Reader was let go.
-        self._wire_body = _is_wire_reader(body)
-        super().__init__(
-            headers=headers,
-            status=status,
-            version=version,
-            version_string=version_string,
-            reason=reason,
-            decode_content=decode_content,
-            request_url=request_url,
-            retries=retries,
-        )
+        if isinstance(headers, HTTPHeaderDict):
+            fields = headers
+        elif isinstance(headers, list):
+            # The wire layer's list of (name, value) pairs.
+            fields = HTTPHeaderDict._from_wire(headers)
+        else:
+            fields = HTTPHeaderDict(headers)  # type: ignore[arg-type]
+        wire = _is_wire_reader(body)
+        self._start(fields, status, version, reason, decode_content, request_url, retries, connection)
+        self.version_string = version_string
         self.enforce_content_length = enforce_content_length
         self.auto_close = auto_close
-        self._body: typing.Any = None
-        self._uncached_read_occurred = False
-        self._file: typing.Any = None
-        self._reader: typing.Any = None
         self._orig = original_response
-        self._fp_bytes_read = 0
         self._request_method = request_method
         self._pool = pool
-        self._connection = connection
-        self._sock_shutdown = sock_shutdown
-        if sock_shutdown is None and self._wire_body:
-            self._sock_shutdown = _SHUTDOWN_VIA_CONNECTION
-        self.chunk_left: int | None = None
-        self._decoded_buffer = BytesQueueBuffer()
-
-        if self._wire_body:
+        if wire:
+            # True for a body from the wire, even after the Reader was let go.
+            self._wire_body = True
             self._reader = body
-            self.msg = msg if msg is not None else self.headers
+            if msg is not None:
+                self.msg = msg
+            if sock_shutdown is not None:
+                self._sock_shutdown = sock_shutdown
             self.chunked = body.framing == _FRAMING_CHUNKED
             self.length_remaining = body.length_remaining
         else:
+            self._wire_body = False
             self.msg = msg
+            self._sock_shutdown = sock_shutdown
+            tr_enc = fields.get("transfer-encoding")
+            if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
+                self.chunked = True
             if body and isinstance(body, (str, bytes)):
                 self._body = body
             if hasattr(body, "read"):
                 self._file = body
+                self._reader = _FileBody(self)
             self.length_remaining = self._init_length(request_method)
 
         if preload_content and not self._body:
             self._body = self.read(decode_content=decode_content)
+
+    def _start(
+        self,
+        headers: HTTPHeaderDict,
+        status: int,
+        version: int,
+        reason: str | None,
+        decode_content: bool,
+        request_url: str | None,
+        retries: Retry | None,
+        connection: typing.Any,
+    ) -> None:
+        # The state every response starts with, both ways of building one
+        # (__init__, _from_wire_head): that of a body from the wire, which
+        # __init__ then changes for a body given by hand.
+        self.headers = headers
+        self.status = status
+        self.version = version
+        self.version_string = "HTTP/1.1" if version == 11 else "HTTP/1.0"
+        self.reason = reason
+        self.decode_content = decode_content
+        self._has_decoded_content = False
+        self._request_url = request_url
+        if retries is not None and retries.history:
+            self.retries = retries
+        else:
+            self._retries = retries
+        self.chunked = False
+        self._decoder = None
+        self._decoder_ready = False
+        self._decoder_flushed = False
+        self._wire_body = True
+        self.enforce_content_length = True
+        self.auto_close = True
+        self._body = None
+        self._uncached_read_occurred = False
+        self._file = None
+        self._reader = None
+        self._orig = None
+        self._fp_bytes_read = 0
+        self._request_method = None
+        # Set by the pool that made the request, once the head (and a
+        # preloaded body) is read: until then the response gives the
+        # connection back to no one.
+        self._pool = None
+        self._connection = connection
+        self._sock_shutdown = _SHUTDOWN_VIA_CONNECTION
+        self.chunk_left = None
+        self._decoded_buffer = BytesQueueBuffer()
+        self.msg = headers
+        self.length_remaining = None
 
     @classmethod
     def _from_wire_head(
@@ -674,42 +822,22 @@ class HTTPResponse(BaseHTTPResponse):
         enforce_content_length: bool,
         retries: Retry | None,
     ) -> HTTPResponse:
-        # The connection's way to build a response, once per request: the
-        # state __init__ leaves for a wire body, set directly.  ``head`` is
-        # what reader.read_response() returned; a body it holds (the whole
-        # body came with the head) is taken as read(), release and all, would
-        # take it, without another call into the Reader.  Keep in step with
-        # __init__, BaseHTTPResponse.__init__, read() and _raw_read().
+        # The connection's way to build a response, once per request, with
+        # the state __init__ gives a wire body.  ``head`` is what
+        # reader.read_response() returned; a body it holds (the whole body
+        # came with the head) is taken as read(), release and all, would
+        # take it, without another call into the Reader.
         version, status, reason, fields, body = head
         self = cls.__new__(cls)
         headers = HTTPHeaderDict.__new__(HTTPHeaderDict)
         headers._container = fields
-        # What every wire response starts with, in one update.
-        self.__dict__.update(_WIRE_START)
-        self.headers = headers
-        self.status = status
-        self.version = version
-        self.version_string = "HTTP/1.1" if version == 11 else "HTTP/1.0"
-        self.reason = reason
-        self.decode_content = decode_content
-        self._request_url = request_url
-        if retries is not None and retries.history:
-            self.retries = retries
-        else:
-            self._retries = retries
+        self._start(headers, status, version, reason, decode_content, request_url, retries, connection)
         self.enforce_content_length = enforce_content_length
-        self._reader = reader
         self._request_method = request_method
-        # Set by the pool that made the request, once the head (and a
-        # preloaded body) is read: until then the response gives the
-        # connection back to no one.
-        self._pool = None
-        self._connection = connection
-        self._decoded_buffer = BytesQueueBuffer()
-        self.msg = headers
         self.chunked = reader.framing == _FRAMING_CHUNKED
-        self.length_remaining = reader.length_remaining
         if body is None:
+            self._reader = reader
+            self.length_remaining = reader.length_remaining
             if preload_content:
                 self._body = self.read(decode_content=decode_content)
             return self
@@ -725,7 +853,6 @@ class HTTPResponse(BaseHTTPResponse):
         # response, in hand.
         if not reader.reusable:
             connection.close()
-        self._reader = None
         if body and decode_content and self._decoder is not None:
             body = self._decode_all(body, _limit_of(connection))
         self._body = body
@@ -810,16 +937,8 @@ class HTTPResponse(BaseHTTPResponse):
     @_fp.setter
     def _fp(self, value: typing.Any) -> None:
         self._file = value
-
-    def _connection_reusable(self) -> bool:
-        # The connection's own answer (HTTPConnection._reusable, the one
-        # test of reuse); for a connection object of another class given to
-        # the constructor, the Reader's, while the response still has it.
-        try:
-            return self._connection._reusable()  # type: ignore[no-any-return]
-        except AttributeError:
-            reader = self._reader
-            return reader is not None and reader.reusable
+        if not self._wire_body:
+            self._reader = _FileBody(self) if value is not None else None
 
     def release_conn(self) -> None:
         """Give the connection back to its pool; a connection that cannot carry
@@ -828,47 +947,59 @@ class HTTPResponse(BaseHTTPResponse):
         pool, conn = self._pool, self._connection
         if pool is None or conn is None:
             return None
-        if self._wire_body:
-            # The connection's test: from the Reader while the response holds
-            # it (no call), else asked of the connection.
-            reader = self._reader
-            if not (reader.reusable if reader is not None else self._connection_reusable()):
-                conn.close()
-        elif isinstance(self._file, _HTTPLibResponse) and not _fp_done(self._file):
-            # An http.client body not read to its end: what is left of it
-            # must never be read as the next response.
+        # The body's answer while the response holds it (the wire Reader's
+        # is the connection's own test, HTTPConnection._reusable, without
+        # the call); else the connection's, asked (a connection object of
+        # another class, given to the constructor, cannot say: not reused).
+        reader = self._reader
+        if reader is not None:
+            reusable = reader.reusable
+        elif not self._wire_body:
+            reusable = True
+        else:
+            try:
+                reusable = conn._reusable()
+            except AttributeError:
+                reusable = False
+        if not reusable:
             conn.close()
-        self._reader = None
+        if self._wire_body:
+            # The Reader now belongs to the connection's next response.
+            self._reader = None
         self._connection = None
         pool._put_conn(conn)
 
     def drain_conn(self) -> None:
         """Read and discard the rest of the body, then release the connection.
 
-        At most 1 MiB is read: a connection with more left is closed instead
-        (reading it costs more than a new connection).  Errors are swallowed.
+        At most 1 MiB is read from the wire: a connection with more left is
+        closed instead (reading it costs more than a new connection).
+        Errors are swallowed.
         """
-        if self._reader is not None:
-            reader = self._reader
+        reader = self._reader
+        if reader is not None:
             try:
                 reader.drain(_DRAIN_LIMIT)
             except BaseException as e:
                 # Errors are swallowed, as urllib3 does; the connection is closed.
-                if not isinstance(self._wire_error(e), HTTPError):
+                if not isinstance(self._read_failed(e), HTTPError):
                     raise
             self._reader_finished()
-        else:
-            try:
-                self._raw_read()
-            except (HTTPError, OSError, _BaseSSLError, _HTTPException):
-                pass
         if self._has_decoded_content:
             self._decoded_buffer = BytesQueueBuffer()
             self._decoder = None
 
     def _reader_finished(self) -> None:
-        # The body ended (or was abandoned): release now; the Reader then
-        # belongs to the connection's next response and is never touched again.
+        # The body ended (or was abandoned, or a read failed).
+        if not self._wire_body:
+            # urllib3's rule for a body given by hand: the connection goes
+            # back once the http.client response it wraps closed itself.
+            orig = self._orig
+            if orig is not None and orig.isclosed():
+                self.release_conn()
+            return
+        # Release now; the Reader then belongs to the connection's next
+        # response and is never touched again.
         if self._connection is not None and self._pool is not None:
             self.release_conn()
             return
@@ -933,111 +1064,44 @@ class HTTPResponse(BaseHTTPResponse):
 
     # ---------------------------------------------------------------- errors
 
-    def _wire_error(self, e: BaseException) -> BaseException:
-        """Map an error raised while reading the body from the wire (the
-        same mapping as :meth:`_error_catcher`, without a context manager on
-        the hot path) and give up the connection: it is never reused."""
-        if isinstance(e, _SocketTimeout):
-            mapped: BaseException = ReadTimeoutError(self._pool, None, "Read timed out.")  # type: ignore[arg-type]
-        elif isinstance(e, ProtocolError):
-            mapped = e
-        elif isinstance(e, _BaseSSLError):
-            mapped = SSLError(e)
-        elif isinstance(e, (_HTTPException, OSError)):
-            mapped = ProtocolError(f"Connection broken: {e!r}", e)
-        else:
-            mapped = e
+    def _read_failed(self, e: BaseException) -> BaseException:
+        """The error to raise for ``e``, raised while the body was read (see
+        _map_read_error); the connection is closed: it is never reused."""
+        mapped = _map_read_error(e, self._pool)
         if self._reader is not None:
-            if self._connection is not None:
+            if not self._wire_body and self._orig is not None:
+                # What a body given by hand comes from is in doubt too.
+                self._orig.close()
+            if self._connection:
                 self._connection.close()
             self._reader_finished()
         return mapped
 
-    @contextmanager
-    def _error_catcher(self) -> typing.Generator[None, None, None]:
-        """Map low-level errors while reading a file-like body to
-        pool.exceptions, as urllib3 does; on any error the connection is
-        closed and never reused.  (Wire bodies use :meth:`_wire_error`.)"""
-        clean_exit = False
-        try:
-            try:
-                yield
-            except _SocketTimeout as e:
-                raise ReadTimeoutError(self._pool, None, "Read timed out.") from e  # type: ignore[arg-type]
-            except _BaseSSLError as e:
-                raise SSLError(e) from e
-            except IncompleteRead as e:
-                if e.expected is not None and e.partial is not None and e.expected == -e.partial:
-                    arg = "Response may not contain content."
-                else:
-                    arg = f"Connection broken: {e!r}"
-                raise ProtocolError(arg, e) from e
-            except ProtocolError:
-                raise
-            except (_HTTPException, OSError) as e:
-                raise ProtocolError(f"Connection broken: {e!r}", e) from e
-            clean_exit = True
-        finally:
-            if not clean_exit:
-                # Close what this body comes from: the connection is in doubt.
-                if self._orig is not None:
-                    self._orig.close()
-                if self._connection:
-                    self._connection.close()
-            if self._file is not None and self._orig is not None and self._orig.isclosed():
-                self.release_conn()
-
     # ------------------------------------------------------------ raw reads
-
-    def _fp_read(self, amt: int | None = None, *, read1: bool = False) -> bytes:
-        fp = self._file
-        if read1:
-            read1_fn = getattr(fp, "read1", None)
-            if read1_fn is None:
-                return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
-            return read1_fn(amt) if amt is not None else read1_fn()  # type: ignore[no-any-return]
-        return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
 
     def _raw_read(self, amt: int | None = None, *, read1: bool = False, chunk: bool = False) -> bytes:
         """Read body bytes as they came off the wire (no decoding); ``read1``:
         what one recv brings, ``chunk``: from one chunk only."""
         reader = self._reader
-        if reader is not None:
-            n = -1 if amt is None else amt
-            try:
-                data = reader.read_chunk(n) if chunk else reader.read1(n) if read1 else reader.read(n)
-            except BaseException as e:
-                exc = self._wire_error(e)
-                if exc is e:
-                    raise
-                raise exc from e
-            self.length_remaining = reader.length_remaining
-            if data:
-                self._fp_bytes_read += len(data)
-            # The Reader alone says where the body ends: a read1() or a
-            # read(amt) that came back short (one recv, one chunk) is not
-            # the end, and neither is "no amount asked".
-            if reader.at_end or (amt != 0 and not data):
-                self._reader_finished()
-            return data  # type: ignore[no-any-return]
-        if self._file is None:
-            if self._wire_body:
-                return b""
-            return None  # type: ignore[return-value]
-
-        fp_closed = getattr(self._file, "closed", False)
-        with self._error_catcher():
-            data = self._fp_read(amt, read1=read1) if not fp_closed else b""
-            if amt is not None and amt != 0 and not data:
-                self._file.close()
-                if self.enforce_content_length and self.length_remaining not in (None, 0):
-                    raise IncompleteRead(self._fp_bytes_read, self.length_remaining)
-            elif read1 and ((amt != 0 and not data) or self.length_remaining == len(data)):
-                self._file.close()
+        if reader is None:
+            # The body is done (b""), or there never was one to read (None).
+            return b"" if self._wire_body else None  # type: ignore[return-value]
+        n = -1 if amt is None else amt
+        try:
+            data = reader.read_chunk(n) if chunk else reader.read1(n) if read1 else reader.read(n)
+        except BaseException as e:
+            exc = self._read_failed(e)
+            if exc is e:
+                raise
+            raise exc from e
+        self.length_remaining = reader.length_remaining
         if data:
             self._fp_bytes_read += len(data)
-            if self.length_remaining is not None:
-                self.length_remaining -= len(data)
+        # The body alone says where it ends: a read1() or a read(amt) that
+        # came back short (one recv, one chunk) is not the end, and neither
+        # is "no amount asked".
+        if reader.at_end or (amt != 0 and not data):
+            self._reader_finished()
         return data  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- reads
@@ -1177,11 +1241,11 @@ class HTTPResponse(BaseHTTPResponse):
                     raise RuntimeError(
                         "Calling read(decode_content=False) is not supported after read(decode_content=True) was called."
                     )
-                # No decoding: straight from the wire into the caller's buffer.
+                # No decoding: straight from the body into the caller's buffer.
                 try:
                     n = reader.readinto(b)
                 except BaseException as e:
-                    exc = self._wire_error(e)
+                    exc = self._read_failed(e)
                     if exc is e:
                         raise
                     raise exc from e
@@ -1204,10 +1268,11 @@ class HTTPResponse(BaseHTTPResponse):
         if self.chunked and self.supports_chunked_reads():
             yield from self.read_chunked(amt, decode_content=decode_content)
             return
-        if amt is not None and amt > 0 and self._reader is not None:
-            # A body from the wire with no content coding: what read(amt)
-            # would do, without its checks per piece.  The Reader returns
-            # b"" only at the framed end of the body.
+        fp = self._file
+        if amt is not None and amt > 0 and (self._reader is not None if fp is None else not _is_fp_closed(fp)):
+            # A body with no content coding: what read(amt) would do,
+            # without its checks per piece.  The body returns b"" only at
+            # its end.
             if not self._decoder_ready:
                 self._init_decoder()
             if self._decoder is None and not len(self._decoded_buffer):
@@ -1230,11 +1295,12 @@ class HTTPResponse(BaseHTTPResponse):
                 return
 
     def _stream_done(self) -> bool:
-        if self._reader is not None:
-            return False
-        if self._file is None:
-            return True
-        return _is_fp_closed(self._file)
+        # A file-like body is done when its file is closed; a body from the
+        # wire once its Reader was let go.
+        fp = self._file
+        if fp is not None:
+            return _is_fp_closed(fp)
+        return self._reader is None
 
     def readable(self) -> bool:
         """Always True: a response is a readable stream."""
@@ -1259,7 +1325,7 @@ class HTTPResponse(BaseHTTPResponse):
     def close(self) -> None:
         """Close the body and the connection (the connection is not reused)."""
         self._sock_shutdown = None
-        if self._reader is not None:
+        if self._wire_body:
             self._reader = None
         elif not self.closed and self._file:
             self._file.close()
@@ -1274,11 +1340,9 @@ class HTTPResponse(BaseHTTPResponse):
         its end or closed.  Without: True only after :meth:`close`."""
         if not self.auto_close:
             return io.IOBase.closed.__get__(self)  # type: ignore[no-any-return]
-        if self._reader is not None:
-            return False
         fp = self._file
         if fp is None:
-            return True
+            return self._reader is None
         if hasattr(fp, "isclosed"):
             return fp.isclosed()  # type: ignore[no-any-return]
         if hasattr(fp, "closed"):
@@ -1287,15 +1351,12 @@ class HTTPResponse(BaseHTTPResponse):
 
     def fileno(self) -> int:
         """The socket's file descriptor (OSError when there is none)."""
-        if self._reader is not None:
-            sock = getattr(self._reader, "sock", None)
-            if sock is not None and hasattr(sock, "fileno"):
-                return sock.fileno()  # type: ignore[no-any-return]
-            raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
-        if self._file is None:
+        reader = self._reader
+        if reader is None:
             raise OSError("HTTPResponse has no file to get a fileno from")
-        if hasattr(self._file, "fileno"):
-            return self._file.fileno()  # type: ignore[no-any-return]
+        sock = reader.sock
+        if sock is not None and hasattr(sock, "fileno"):
+            return sock.fileno()  # type: ignore[no-any-return]
         raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
 
     def flush(self) -> None:
@@ -1307,7 +1368,9 @@ class HTTPResponse(BaseHTTPResponse):
     def supports_chunked_reads(self) -> bool:
         """True when the body can be read chunk by chunk: a wire Reader, or an
         http.client.HTTPResponse-like body (one with an ``fp``)."""
-        return self._reader is not None or (self._wire_body and self.chunked) or hasattr(self._file, "fp")
+        if self._wire_body:
+            return self._reader is not None or bool(self.chunked)
+        return hasattr(self._file, "fp")
 
     def read_chunked(
         self, amt: int | None = None, decode_content: bool | None = None
@@ -1327,7 +1390,7 @@ class HTTPResponse(BaseHTTPResponse):
             return
         if amt is not None and amt < 0:
             amt = None
-        if self._reader is None and self._file is not None and self._request_method == "HEAD":
+        if self._file is not None and self._request_method == "HEAD":
             return
         if self._wire_body:
             yield from self._read_wire_chunks(amt, decode_content)
