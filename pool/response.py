@@ -554,6 +554,32 @@ class BaseHTTPResponse(io.IOBase):
 # when shutdown() is called (urllib3 keeps sock.shutdown from the start).
 _SHUTDOWN_VIA_CONNECTION: typing.Any = object()
 
+# What HTTPResponse._start gives every response, as it would a body from the
+# wire; the pool that made the request sets ``_pool`` once the head (and a
+# preloaded body) is read: until then the response gives the connection back
+# to no one.
+_START: dict[str, typing.Any] = {
+    "_has_decoded_content": False,
+    "chunked": False,
+    "_decoder": None,
+    "_decoder_ready": False,
+    "_decoder_flushed": False,
+    "_wire_body": True,
+    "enforce_content_length": True,
+    "auto_close": True,
+    "_body": None,
+    "_uncached_read_occurred": False,
+    "_file": None,
+    "_reader": None,
+    "_orig": None,
+    "_fp_bytes_read": 0,
+    "_request_method": None,
+    "_pool": None,
+    "_sock_shutdown": _SHUTDOWN_VIA_CONNECTION,
+    "chunk_left": None,
+    "length_remaining": None,
+}
+
 
 def _map_read_error(e: BaseException, pool: typing.Any) -> BaseException:
     # urllib3's mapping of an error raised while a body is read to
@@ -685,6 +711,11 @@ class HTTPResponse(BaseHTTPResponse):
     :param sock_shutdown: Called with ``socket.SHUT_RD`` by :meth:`shutdown`.
     """
 
+    _wire_body: bool
+    enforce_content_length: bool
+    auto_close: bool
+    _uncached_read_occurred: bool
+    _fp_bytes_read: int
     _body: typing.Any
     _file: typing.Any
     _reader: typing.Any
@@ -771,43 +802,24 @@ class HTTPResponse(BaseHTTPResponse):
     ) -> None:
         # The state every response starts with, both ways of building one
         # (__init__, _from_wire_head): that of a body from the wire, which
-        # __init__ then changes for a body given by hand.
+        # __init__ then changes for a body given by hand.  The constant part
+        # in one dict merge (an operator: no call on the per-request path).
+        state = self.__dict__
+        state |= _START
         self.headers = headers
         self.status = status
         self.version = version
         self.version_string = "HTTP/1.1" if version == 11 else "HTTP/1.0"
         self.reason = reason
         self.decode_content = decode_content
-        self._has_decoded_content = False
         self._request_url = request_url
         if retries is not None and retries.history:
             self.retries = retries
         else:
             self._retries = retries
-        self.chunked = False
-        self._decoder = None
-        self._decoder_ready = False
-        self._decoder_flushed = False
-        self._wire_body = True
-        self.enforce_content_length = True
-        self.auto_close = True
-        self._body = None
-        self._uncached_read_occurred = False
-        self._file = None
-        self._reader = None
-        self._orig = None
-        self._fp_bytes_read = 0
-        self._request_method = None
-        # Set by the pool that made the request, once the head (and a
-        # preloaded body) is read: until then the response gives the
-        # connection back to no one.
-        self._pool = None
         self._connection = connection
-        self._sock_shutdown = _SHUTDOWN_VIA_CONNECTION
-        self.chunk_left = None
         self._decoded_buffer = BytesQueueBuffer()
         self.msg = headers
-        self.length_remaining = None
 
     @classmethod
     def _from_wire_head(
