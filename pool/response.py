@@ -6,11 +6,8 @@ the response head, with the framing of RFC 9112 §6 already decided) or, for
 responses built by hand or by mocking libraries, from bytes, a str or any
 file-like object, exactly as urllib3 allows.
 
-Content codings (RFC 9110 §8.4.1): gzip / x-gzip, deflate (zlib-wrapped, or
-raw as some servers send it), br (with brotli or brotlicffi) and zstd (with
-compression.zstd / backports.zstd as urllib3 2.8, else zstandard).  Codings listed in Content-Encoding are undone in reverse order,
-at most :attr:`MultiDecoder.max_decode_links` of them (a longer chain is a
-DecodeError, as in urllib3's fix for CVE-2025-66418).
+Content codings (RFC 9110 §8.4.1) are undone by the decoders of
+:mod:`pool._decoders`, re-exported here under urllib3's names.
 
 Memory: ``read(amt)``, ``read1(amt)`` and ``stream(amt)`` return at most
 ``amt`` decoded bytes per call and keep only a bounded amount of compressed
@@ -33,8 +30,6 @@ import socket
 import sys
 import typing
 import weakref
-import zlib
-from contextlib import contextmanager
 from http.client import HTTPException as _HTTPException
 from socket import timeout as _SocketTimeout
 
@@ -46,34 +41,26 @@ except ImportError:  # pragma: no cover - Python built without ssl
         pass
 
 
-try:
-    try:
-        import brotlicffi as brotli
-    except ImportError:
-        import brotli
-except ImportError:  # pragma: no cover - optional dependency
-    brotli = None
-
-# zstd: the standard library's module (Python 3.14's compression.zstd, or
-# backports.zstd before it), as urllib3 2.8 uses; else the zstandard
-# package.  Flags rather than ``None`` modules keep the modules' types.
-_std_zstd: typing.Any
-try:
-    from compression import zstd as _std_zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
-except ImportError:
-    try:
-        from backports import zstd as _std_zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
-    except ImportError:  # pragma: no cover - optional dependency
-        _std_zstd = None
-try:
-    import zstandard as _zstandard
-except ImportError:  # pragma: no cover - optional dependency
-    HAS_ZSTANDARD = False
-else:
-    HAS_ZSTANDARD = True
-HAS_ZSTD = _std_zstd is not None or HAS_ZSTANDARD
-
+from . import _decoders
 from ._collections import HTTPHeaderDict
+from ._decoders import (  # noqa: F401 - urllib3.response's names, re-exported
+    HAS_ZSTANDARD,
+    HAS_ZSTD,
+    ContentDecoder,
+    DeflateDecoder,
+    GzipDecoder,
+    MultiDecoder,
+    ZstdDecoder,
+    _get_decoder,
+    _std_zstd,
+    _StdZstdDecoder,
+    brotli,
+)
+
+if brotli is not None:
+    from ._decoders import BrotliDecoder  # noqa: F401
+if HAS_ZSTANDARD:
+    from ._decoders import _ZstandardDecoder  # noqa: F401
 from .exceptions import (
     BodyNotHttplibCompatible,
     DecodeError,
@@ -103,11 +90,6 @@ _FRAMING_CHUNKED = 2
 _DRAIN_LIMIT = 1 << 20
 
 
-# How much zlib-wrapped "deflate" input is kept, while it has produced no
-# output, to replay it as raw deflate should the zlib reading fail.
-_DEFLATE_PROBE_LIMIT = 1 << 16
-
-
 def _is_wire_reader(body: object) -> bool:
     # Duck-typed, so either wire implementation (compiled or Python) fits.
     return hasattr(body, "read_head") and hasattr(body, "drain") and hasattr(body, "reusable")
@@ -126,402 +108,6 @@ def _ask(limit: int, produced: int) -> int:
     # What to ask a decoder for so that the total can pass ``limit`` by at
     # most one byte (-1, no limit, when ``limit`` is as large as sizes go).
     return limit + 1 - produced if limit < sys.maxsize else -1
-
-
-# --------------------------------------------------------------- decoders
-#
-# Every decoder is push-style: ``decompress(data, max_length)`` takes new
-# input and returns at most ``max_length`` bytes (max_length < 0: no limit),
-# keeping the input it could not use yet; ``has_unconsumed_tail`` says it has
-# such input; ``flush()`` is called once at the end of the body and raises
-# DecodeError if the compressed stream was cut short.
-
-
-class ContentDecoder:
-    """Interface of a content-coding decoder (RFC 9110 §8.4.1)."""
-
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        """Decode ``data``; return at most ``max_length`` bytes (< 0: all)."""
-        raise NotImplementedError()
-
-    @property
-    def has_unconsumed_tail(self) -> bool:
-        """True if input is held back that may produce more output."""
-        raise NotImplementedError()
-
-    def flush(self) -> bytes:
-        """End of input: return what is left; DecodeError if truncated."""
-        raise NotImplementedError()
-
-
-class DeflateDecoder(ContentDecoder):
-    """``deflate``: the zlib format of RFC 1950, or raw RFC 1951 data, which
-    some servers send under that name; the first bytes decide."""
-
-    def __init__(self) -> None:
-        self._obj = zlib.decompressobj()
-        self._first_try = True
-        self._first_data = b""
-        self._pending = b""
-        self._fed = False
-
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        if data:
-            self._fed = True
-        if self._pending:
-            data = self._pending + data
-            self._pending = b""
-        if not data or self._obj.eof:
-            return b""
-        if max_length == 0:
-            self._pending = data
-            return b""
-        # zlib's max_length 0 means "no limit"
-        limit = max_length if max_length > 0 else 0
-        if self._first_try:
-            self._first_data += data
-            try:
-                out = self._obj.decompress(data, limit)
-            except zlib.error:
-                # Not zlib-wrapped: start over as raw deflate.
-                self._first_try = False
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                data, self._first_data = self._first_data, b""
-                out = self._obj.decompress(data, limit)
-            else:
-                # Output proves the format; so does a long error-free start,
-                # and the replay copy must not grow with the input.
-                if out or self._obj.eof or len(self._first_data) > _DEFLATE_PROBE_LIMIT:
-                    self._first_try = False
-                    self._first_data = b""
-        else:
-            out = self._obj.decompress(data, limit)
-        self._pending = self._obj.unconsumed_tail
-        return out
-
-    @property
-    def has_unconsumed_tail(self) -> bool:
-        return bool(self._pending)
-
-    def flush(self) -> bytes:
-        if not self._fed:
-            return b""
-        out = self._obj.flush() if not self._obj.eof else b""
-        if not self._obj.eof:
-            raise DecodeError("Received response with content-encoding: deflate, but the stream is truncated.")
-        return out
-
-
-class GzipDecoder(ContentDecoder):
-    """``gzip`` / ``x-gzip`` (RFC 1952), several members in a row allowed.
-
-    Bytes after a complete member that are not another gzip member are
-    ignored, as other clients do; an error inside the first member, or a
-    stream that ends inside a member, is a DecodeError.
-    """
-
-    def __init__(self) -> None:
-        self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        self._pending = b""
-        self._members = 0  # members completed so far
-        self._in_member = False
-        self._swallow = False
-
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        if self._swallow:
-            return b""
-        if self._pending:
-            data = self._pending + data
-            self._pending = b""
-        if not data:
-            return b""
-        if max_length == 0:
-            self._pending = data
-            return b""
-        out: list[bytes] = []
-        produced = 0
-        while data:
-            if self._obj.eof:
-                self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            limit = max_length - produced if max_length > 0 else 0
-            self._in_member = True
-            try:
-                chunk = self._obj.decompress(data, limit)
-            except zlib.error:
-                if self._members:
-                    # Trailing garbage after a complete member.
-                    self._swallow = True
-                    self._in_member = False
-                    self._pending = b""
-                    return b"".join(out)
-                raise
-            if chunk:
-                out.append(chunk)
-                produced += len(chunk)
-            if self._obj.eof:
-                self._members += 1
-                self._in_member = False
-                data = self._obj.unused_data
-            else:
-                data = self._obj.unconsumed_tail
-            if max_length > 0 and produced >= max_length:
-                self._pending = data
-                break
-        return b"".join(out)
-
-    @property
-    def has_unconsumed_tail(self) -> bool:
-        return bool(self._pending) and not self._swallow
-
-    def flush(self) -> bytes:
-        if self._swallow or not self._in_member:
-            return b""
-        out = self._obj.flush()
-        if not self._obj.eof:
-            raise DecodeError("Received response with content-encoding: gzip, but the stream is truncated.")
-        return out
-
-
-if brotli is not None:
-
-    class BrotliDecoder(ContentDecoder):
-        """``br`` (RFC 7932), with brotli >= 1.2's output limit where available."""
-
-        def __init__(self) -> None:
-            self._obj = brotli.Decompressor()
-            self._process: typing.Callable[..., bytes] = getattr(self._obj, "process", None) or self._obj.decompress
-            self._pending = b""
-            self._fed = False
-            self._more = False
-            try:
-                self._obj.can_accept_more_data()
-                self._limited = True
-            except AttributeError:  # pragma: no cover - old brotli / brotlicffi
-                self._limited = False
-
-        def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-            if data:
-                self._fed = True
-            if not self._limited:  # pragma: no cover
-                return self._process(self._pending + data)
-            if self._pending:
-                data = self._pending + data
-                self._pending = b""
-            if max_length == 0:
-                self._pending = data
-                return b""
-            if max_length < 0:
-                out = [self._process(data)] if data else []
-                while self._more or not self._obj.can_accept_more_data():
-                    chunk = self._process(b"")
-                    self._more = bool(chunk)
-                    out.append(chunk)
-                return b"".join(out)
-            if not self._obj.can_accept_more_data():
-                # Output is still buffered inside: drain it before new input.
-                self._pending = data
-                data = b""
-            elif not data and not self._more:
-                return b""
-            limited = self._process(data, output_buffer_limit=max_length)
-            # Output that reached the limit may have been cut short; the
-            # decoder then holds more even if it accepts input again.
-            self._more = len(limited) >= max_length
-            return limited
-
-        @property
-        def has_unconsumed_tail(self) -> bool:
-            if not self._limited:  # pragma: no cover
-                return False
-            return self._more or bool(self._pending) or not self._obj.can_accept_more_data()
-
-        def flush(self) -> bytes:
-            if self._fed and not self._obj.is_finished():
-                raise DecodeError("Received response with content-encoding: br, but the stream is truncated.")
-            return b""
-
-
-class _StdZstdDecoder(ContentDecoder):
-    """``zstd`` (RFC 8878) with the standard library's decompressor, several
-    frames in a row allowed; its ``max_length`` bounds each call's output."""
-
-    def __init__(self) -> None:
-        self._obj = _std_zstd.ZstdDecompressor()
-        self._pending = b""  # input not yet given to a decompressor
-        self._in_frame = False
-
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        if self._pending:
-            data, self._pending = self._pending + data, b""
-        out: list[bytes] = []
-        produced = 0
-        # Ends: each pass consumes input, produces output, or stops.
-        while True:
-            obj = self._obj
-            if obj.eof:
-                data = obj.unused_data + data
-                if not data:
-                    break
-                obj = self._obj = _std_zstd.ZstdDecompressor()
-            want = -1 if max_length < 0 else max_length - produced
-            if want == 0:
-                self._pending = data
-                break
-            if not data and obj.needs_input:
-                break
-            self._in_frame = True
-            chunk = obj.decompress(data, max_length=want)
-            data = b""
-            if chunk:
-                out.append(chunk)
-                produced += len(chunk)
-            if obj.eof:
-                self._in_frame = False
-            elif obj.needs_input:
-                break
-        return b"".join(out)
-
-    @property
-    def has_unconsumed_tail(self) -> bool:
-        obj = self._obj
-        return bool(self._pending) or (obj.eof and bool(obj.unused_data)) or not (obj.eof or obj.needs_input)
-
-    def flush(self) -> bytes:
-        if self._in_frame:
-            raise DecodeError("Received response with content-encoding: zstd, but the stream is truncated.")
-        return b""
-
-
-if HAS_ZSTANDARD:
-
-    class _ZstandardDecoder(ContentDecoder):
-        """``zstd`` (RFC 8878) with the zstandard package, several frames in a
-        row allowed.
-
-        zstandard's incremental decoder has no output limit, so input is fed
-        in slices while a limit applies: a zstd block holds at most 128 KiB and
-        takes at least 4 bytes, so a slice of n bytes yields at most about
-        n * 32 KiB.  Slices are ``_SLICE`` bytes (at most about 2 MiB out) or,
-        while much more output is still wanted, as large as that bound allows.
-        """
-
-        _SLICE = 64
-
-        def __init__(self) -> None:
-            self._dctx = _zstandard.ZstdDecompressor()
-            self._obj = self._dctx.decompressobj()
-            self._buf = b""
-            self._pos = 0
-            self._in_frame = False
-
-        def _feed(self, data: bytes) -> bytes:
-            out = []
-            while data:
-                self._in_frame = True
-                chunk = self._obj.decompress(data)
-                if chunk:
-                    out.append(chunk)
-                if not self._obj.eof:
-                    break
-                self._in_frame = False
-                data = self._obj.unused_data
-                self._obj = self._dctx.decompressobj()
-            return b"".join(out)
-
-        def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-            if self._pos < len(self._buf):
-                data = self._buf[self._pos :] + data
-            self._buf, self._pos = b"", 0
-            if max_length < 0:
-                return self._feed(data)
-            out: list[bytes] = []
-            produced = 0
-            pos = 0
-            end = len(data)
-            while pos < end and produced < max_length:
-                step = max(self._SLICE, (max_length - produced) >> 15)
-                chunk = self._feed(data[pos : pos + step])
-                pos += step
-                if chunk:
-                    out.append(chunk)
-                    produced += len(chunk)
-            if pos < end:
-                self._buf, self._pos = data, pos
-            return b"".join(out)
-
-        @property
-        def has_unconsumed_tail(self) -> bool:
-            return self._pos < len(self._buf)
-
-        def flush(self) -> bytes:
-            if self._in_frame:
-                raise DecodeError("Received response with content-encoding: zstd, but the stream is truncated.")
-            return b""
-
-
-#: The zstd decoder in use: the standard library's when it is there.
-ZstdDecoder: type[ContentDecoder] = _StdZstdDecoder if _std_zstd is not None or not HAS_ZSTANDARD else _ZstandardDecoder
-
-
-class MultiDecoder(ContentDecoder):
-    """Several codings in a row (``Content-Encoding: gzip, br``): they were
-    applied in the order listed (RFC 9110 §8.4), so they are undone in reverse."""
-
-    #: Longest accepted chain of codings; a longer one is a DecodeError.
-    max_decode_links = 5
-
-    def __init__(self, modes: str) -> None:
-        encodings = [m.strip() for m in modes.split(",") if m.strip()]
-        if len(encodings) > self.max_decode_links:
-            raise DecodeError(f"Too many content encodings in the chain: {len(encodings)} > {self.max_decode_links}")
-        self._decoders = [_get_decoder(e) for e in encodings if e != "identity"]
-
-    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        decoders = self._decoders[::-1]
-        if max_length < 0:
-            for d in decoders:
-                data = d.decompress(data)
-            return data
-        out: list[bytes] = []
-        produced = 0
-        # Each pass pushes what every stage can give through the rest; stop
-        # when a pass moves nothing or the limit is reached.
-        while produced < max_length:
-            moved = False
-            for d in decoders:
-                data = d.decompress(data, max_length - produced)
-                if data:
-                    moved = True
-            if data:
-                out.append(data)
-                produced += len(data)
-            data = b""
-            if not moved:
-                break
-        return b"".join(out)
-
-    @property
-    def has_unconsumed_tail(self) -> bool:
-        return any(d.has_unconsumed_tail for d in self._decoders)
-
-    def flush(self) -> bytes:
-        data = b""
-        for d in self._decoders[::-1]:
-            data = d.decompress(data) + d.flush()
-        return data
-
-
-def _get_decoder(mode: str) -> ContentDecoder:
-    if "," in mode:
-        return MultiDecoder(mode)
-    # RFC 9110 §8.4.1.3: x-gzip is gzip
-    if mode in ("gzip", "x-gzip"):
-        return GzipDecoder()
-    if brotli is not None and mode == "br":
-        return BrotliDecoder()
-    if HAS_ZSTD and mode == "zstd":
-        return ZstdDecoder()
-    return DeflateDecoder()
 
 
 class BytesQueueBuffer:
@@ -756,20 +342,10 @@ class BaseHTTPResponse(io.IOBase):
     """The interface of every response: status, headers, body reading and
     content decoding.  :class:`HTTPResponse` is the implementation."""
 
-    CONTENT_DECODERS = ["gzip", "x-gzip", "deflate"]
-    if brotli is not None:
-        CONTENT_DECODERS += ["br"]
-    if HAS_ZSTD:
-        CONTENT_DECODERS += ["zstd"]
+    CONTENT_DECODERS = list(_decoders.CONTENT_DECODERS)
     REDIRECT_STATUSES = [301, 302, 303, 307, 308]
 
-    DECODER_ERROR_CLASSES: tuple[type[Exception], ...] = (IOError, zlib.error)
-    if brotli is not None:
-        DECODER_ERROR_CLASSES += (brotli.error,)
-    if _std_zstd is not None:
-        DECODER_ERROR_CLASSES += (_std_zstd.ZstdError,)
-    if HAS_ZSTANDARD:
-        DECODER_ERROR_CLASSES += (_zstandard.ZstdError,)
+    DECODER_ERROR_CLASSES: tuple[type[Exception], ...] = _decoders.DECODER_ERROR_CLASSES
 
     def __init__(
         self,
@@ -803,11 +379,9 @@ class BaseHTTPResponse(io.IOBase):
             self._retries = retries
 
         self.chunked = False
-        # A wire body knows its framing; HTTPResponse sets chunked from it.
-        if not getattr(self, "_wire_body", False):
-            tr_enc = self.headers.get("transfer-encoding")
-            if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
-                self.chunked = True
+        tr_enc = self.headers.get("transfer-encoding")
+        if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
+            self.chunked = True
 
         self._decoder: ContentDecoder | None = None
         self._decoder_ready = False
@@ -976,27 +550,141 @@ class BaseHTTPResponse(io.IOBase):
         return self.url
 
 
-# The attributes HTTPResponse.__init__ gives every response read from the
-# wire, whatever the request (see HTTPResponse._from_wire_head).
 # What a wire response's shutdown() uses: its connection's socket, looked up
 # when shutdown() is called (urllib3 keeps sock.shutdown from the start).
 _SHUTDOWN_VIA_CONNECTION: typing.Any = object()
 
-_WIRE_START: dict[str, typing.Any] = {
+# What HTTPResponse._start gives every response, as it would a body from the
+# wire; the pool that made the request sets ``_pool`` once the head (and a
+# preloaded body) is read: until then the response gives the connection back
+# to no one.
+_START: dict[str, typing.Any] = {
     "_has_decoded_content": False,
+    "chunked": False,
     "_decoder": None,
     "_decoder_ready": False,
     "_decoder_flushed": False,
     "_wire_body": True,
+    "enforce_content_length": True,
     "auto_close": True,
     "_body": None,
     "_uncached_read_occurred": False,
     "_file": None,
+    "_reader": None,
     "_orig": None,
     "_fp_bytes_read": 0,
+    "_request_method": None,
+    "_pool": None,
     "_sock_shutdown": _SHUTDOWN_VIA_CONNECTION,
     "chunk_left": None,
+    "length_remaining": None,
 }
+
+
+def _map_read_error(e: BaseException, pool: typing.Any) -> BaseException:
+    # urllib3's mapping of an error raised while a body is read to
+    # pool.exceptions; what it does not map comes back as it is.
+    if isinstance(e, _SocketTimeout):
+        return ReadTimeoutError(pool, None, "Read timed out.")
+    if isinstance(e, _BaseSSLError):
+        return SSLError(e)
+    if isinstance(e, IncompleteRead):
+        if e.expected is not None and e.partial is not None and e.expected == -e.partial:
+            return ProtocolError("Response may not contain content.", e)
+        return ProtocolError(f"Connection broken: {e!r}", e)
+    if isinstance(e, ProtocolError):
+        return e
+    if isinstance(e, (_HTTPException, OSError)):
+        return ProtocolError(f"Connection broken: {e!r}", e)
+    return e
+
+
+class _FileBody:
+    """A body given as a file-like object (or an http.client response), with
+    the wire Reader's interface, so a response reads every body one way.
+
+    It keeps urllib3's rules for such a body: a closed file reads as b"";
+    a read of ``amt`` that comes back empty closes the file, and is an
+    IncompleteRead when the Content-Length promised more and is enforced;
+    a read1 that comes back empty, or with the last promised bytes, closes
+    it too.  Its counts are the response's (``length_remaining``,
+    ``_fp_bytes_read``) and its file is the response's ``_fp``, whatever
+    was last assigned there.  ``at_end``: the http.client response this
+    wraps closed itself, the moment urllib3 gives the connection back.
+    """
+
+    __slots__ = ("_response",)
+
+    # How _ResponseView and fileno() see it: no framing or chunks of its own.
+    framing = 0
+    chunk_left = None
+    will_close = True
+
+    def __init__(self, response: HTTPResponse) -> None:
+        # Weak, as _ResponseView's: no cycle through the response.
+        self._response: HTTPResponse = weakref.proxy(response)
+
+    @property
+    def length_remaining(self) -> int | None:
+        return self._response.length_remaining
+
+    @property
+    def at_end(self) -> bool:
+        orig = self._response._orig
+        return orig is not None and bool(orig.isclosed())
+
+    @property
+    def reusable(self) -> bool:
+        # An http.client body not read to its end: what is left of it must
+        # never be read as the next response.
+        fp = self._response._file
+        return not isinstance(fp, _HTTPLibResponse) or _fp_done(fp)
+
+    @property
+    def sock(self) -> typing.Any:
+        # What fileno() asks: the file itself, when it has a descriptor.
+        fp = self._response._file
+        return fp if hasattr(fp, "fileno") else None
+
+    def _take(self, n: int, one: bool) -> bytes:
+        r = self._response
+        fp = r._file
+        if getattr(fp, "closed", False):
+            data = b""
+        else:
+            read1 = getattr(fp, "read1", None) if one else None
+            fn = fp.read if read1 is None else read1
+            data = fn() if n < 0 else fn(n)
+        if n > 0 and not data:
+            fp.close()
+            left = r.length_remaining
+            if r.enforce_content_length and left not in (None, 0):
+                raise IncompleteRead(r._fp_bytes_read, left)
+        elif one and ((n != 0 and not data) or r.length_remaining == len(data)):
+            fp.close()
+        if data and r.length_remaining is not None:
+            r.length_remaining -= len(data)
+        return data
+
+    def read(self, n: int = -1) -> bytes:
+        return self._take(n, False)
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._take(n, True)
+
+    read_chunk = read1
+
+    def readinto(self, b: typing.Any) -> int:
+        data = self._take(len(b), False)
+        b[: len(data)] = data
+        return len(data)
+
+    def drain(self, max_bytes: int) -> bool:
+        # urllib3 reads such a body to its end, however long.
+        data = self._take(-1, False)
+        if data:
+            self._response._fp_bytes_read += len(data)
+        return True
 
 
 class HTTPResponse(BaseHTTPResponse):
@@ -1005,6 +693,11 @@ class HTTPResponse(BaseHTTPResponse):
     An :class:`io.IOBase`, so :class:`io.BufferedReader` and
     :class:`io.TextIOWrapper` can wrap it (with ``auto_close=False`` if the
     wrapper must keep working after the body ends).
+
+    Every body is read through one object with the wire Reader's interface
+    (``_reader``): the Reader itself for a body from the wire, a
+    :class:`_FileBody` for a file-like one; bytes or a str given as the
+    body are the body already read.
 
     :param body: A wire Reader (from the connection), or bytes, a str or a
         file-like object (for responses built by hand).
@@ -1017,6 +710,21 @@ class HTTPResponse(BaseHTTPResponse):
     :param auto_close: Report the response closed once its body is read.
     :param sock_shutdown: Called with ``socket.SHUT_RD`` by :meth:`shutdown`.
     """
+
+    _wire_body: bool
+    enforce_content_length: bool
+    auto_close: bool
+    _uncached_read_occurred: bool
+    _fp_bytes_read: int
+    _body: typing.Any
+    _file: typing.Any
+    _reader: typing.Any
+    _orig: typing.Any
+    _request_method: str | None
+    _pool: typing.Any
+    _sock_shutdown: typing.Any
+    msg: typing.Any
+    chunk_left: int | None
 
     def __init__(
         self,
@@ -1039,50 +747,79 @@ class HTTPResponse(BaseHTTPResponse):
         auto_close: bool = True,
         sock_shutdown: typing.Callable[[int], None] | None = None,
     ) -> None:
-        # True for a body from the wire, even after the Reader was let go.
-        self._wire_body = _is_wire_reader(body)
-        super().__init__(
-            headers=headers,
-            status=status,
-            version=version,
-            version_string=version_string,
-            reason=reason,
-            decode_content=decode_content,
-            request_url=request_url,
-            retries=retries,
-        )
+        if isinstance(headers, HTTPHeaderDict):
+            fields = headers
+        elif isinstance(headers, list):
+            # The wire layer's list of (name, value) pairs.
+            fields = HTTPHeaderDict._from_wire(headers)
+        else:
+            fields = HTTPHeaderDict(headers)  # type: ignore[arg-type]
+        wire = _is_wire_reader(body)
+        self._start(fields, status, version, reason, decode_content, request_url, retries, connection)
+        self.version_string = version_string
         self.enforce_content_length = enforce_content_length
         self.auto_close = auto_close
-        self._body: typing.Any = None
-        self._uncached_read_occurred = False
-        self._file: typing.Any = None
-        self._reader: typing.Any = None
         self._orig = original_response
-        self._fp_bytes_read = 0
         self._request_method = request_method
         self._pool = pool
-        self._connection = connection
-        self._sock_shutdown = sock_shutdown
-        if sock_shutdown is None and self._wire_body:
-            self._sock_shutdown = _SHUTDOWN_VIA_CONNECTION
-        self.chunk_left: int | None = None
-        self._decoded_buffer = BytesQueueBuffer()
-
-        if self._wire_body:
+        if wire:
+            # True for a body from the wire, even after the Reader was let go.
+            self._wire_body = True
             self._reader = body
-            self.msg = msg if msg is not None else self.headers
+            if msg is not None:
+                self.msg = msg
+            if sock_shutdown is not None:
+                self._sock_shutdown = sock_shutdown
             self.chunked = body.framing == _FRAMING_CHUNKED
             self.length_remaining = body.length_remaining
         else:
+            self._wire_body = False
             self.msg = msg
+            self._sock_shutdown = sock_shutdown
+            tr_enc = fields.get("transfer-encoding")
+            if tr_enc and "chunked" in (enc.strip() for enc in tr_enc.lower().split(",")):
+                self.chunked = True
             if body and isinstance(body, (str, bytes)):
                 self._body = body
             if hasattr(body, "read"):
                 self._file = body
+                self._reader = _FileBody(self)
             self.length_remaining = self._init_length(request_method)
 
         if preload_content and not self._body:
             self._body = self.read(decode_content=decode_content)
+
+    def _start(
+        self,
+        headers: HTTPHeaderDict,
+        status: int,
+        version: int,
+        reason: str | None,
+        decode_content: bool,
+        request_url: str | None,
+        retries: Retry | None,
+        connection: typing.Any,
+    ) -> None:
+        # The state every response starts with, both ways of building one
+        # (__init__, _from_wire_head): that of a body from the wire, which
+        # __init__ then changes for a body given by hand.  The constant part
+        # in one dict merge (an operator: no call on the per-request path).
+        state = self.__dict__
+        state |= _START
+        self.headers = headers
+        self.status = status
+        self.version = version
+        self.version_string = "HTTP/1.1" if version == 11 else "HTTP/1.0"
+        self.reason = reason
+        self.decode_content = decode_content
+        self._request_url = request_url
+        if retries is not None and retries.history:
+            self.retries = retries
+        else:
+            self._retries = retries
+        self._connection = connection
+        self._decoded_buffer = BytesQueueBuffer()
+        self.msg = headers
 
     @classmethod
     def _from_wire_head(
@@ -1097,42 +834,22 @@ class HTTPResponse(BaseHTTPResponse):
         enforce_content_length: bool,
         retries: Retry | None,
     ) -> HTTPResponse:
-        # The connection's way to build a response, once per request: the
-        # state __init__ leaves for a wire body, set directly.  ``head`` is
-        # what reader.read_response() returned; a body it holds (the whole
-        # body came with the head) is taken as read(), release and all, would
-        # take it, without another call into the Reader.  Keep in step with
-        # __init__, BaseHTTPResponse.__init__, read() and _raw_read().
+        # The connection's way to build a response, once per request, with
+        # the state __init__ gives a wire body.  ``head`` is what
+        # reader.read_response() returned; a body it holds (the whole body
+        # came with the head) is taken as read(), release and all, would
+        # take it, without another call into the Reader.
         version, status, reason, fields, body = head
         self = cls.__new__(cls)
         headers = HTTPHeaderDict.__new__(HTTPHeaderDict)
         headers._container = fields
-        # What every wire response starts with, in one update.
-        self.__dict__.update(_WIRE_START)
-        self.headers = headers
-        self.status = status
-        self.version = version
-        self.version_string = "HTTP/1.1" if version == 11 else "HTTP/1.0"
-        self.reason = reason
-        self.decode_content = decode_content
-        self._request_url = request_url
-        if retries is not None and retries.history:
-            self.retries = retries
-        else:
-            self._retries = retries
+        self._start(headers, status, version, reason, decode_content, request_url, retries, connection)
         self.enforce_content_length = enforce_content_length
-        self._reader = reader
         self._request_method = request_method
-        # Set by the pool that made the request, once the head (and a
-        # preloaded body) is read: until then the response gives the
-        # connection back to no one.
-        self._pool = None
-        self._connection = connection
-        self._decoded_buffer = BytesQueueBuffer()
-        self.msg = headers
         self.chunked = reader.framing == _FRAMING_CHUNKED
-        self.length_remaining = reader.length_remaining
         if body is None:
+            self._reader = reader
+            self.length_remaining = reader.length_remaining
             if preload_content:
                 self._body = self.read(decode_content=decode_content)
             return self
@@ -1148,7 +865,6 @@ class HTTPResponse(BaseHTTPResponse):
         # response, in hand.
         if not reader.reusable:
             connection.close()
-        self._reader = None
         if body and decode_content and self._decoder is not None:
             body = self._decode_all(body, _limit_of(connection))
         self._body = body
@@ -1233,16 +949,8 @@ class HTTPResponse(BaseHTTPResponse):
     @_fp.setter
     def _fp(self, value: typing.Any) -> None:
         self._file = value
-
-    def _connection_reusable(self) -> bool:
-        # The connection's own answer (HTTPConnection._reusable, the one
-        # test of reuse); for a connection object of another class given to
-        # the constructor, the Reader's, while the response still has it.
-        try:
-            return self._connection._reusable()  # type: ignore[no-any-return]
-        except AttributeError:
-            reader = self._reader
-            return reader is not None and reader.reusable
+        if not self._wire_body:
+            self._reader = _FileBody(self) if value is not None else None
 
     def release_conn(self) -> None:
         """Give the connection back to its pool; a connection that cannot carry
@@ -1251,47 +959,59 @@ class HTTPResponse(BaseHTTPResponse):
         pool, conn = self._pool, self._connection
         if pool is None or conn is None:
             return None
-        if self._wire_body:
-            # The connection's test: from the Reader while the response holds
-            # it (no call), else asked of the connection.
-            reader = self._reader
-            if not (reader.reusable if reader is not None else self._connection_reusable()):
-                conn.close()
-        elif isinstance(self._file, _HTTPLibResponse) and not _fp_done(self._file):
-            # An http.client body not read to its end: what is left of it
-            # must never be read as the next response.
+        # The body's answer while the response holds it (the wire Reader's
+        # is the connection's own test, HTTPConnection._reusable, without
+        # the call); else the connection's, asked (a connection object of
+        # another class, given to the constructor, cannot say: not reused).
+        reader = self._reader
+        if reader is not None:
+            reusable = reader.reusable
+        elif not self._wire_body:
+            reusable = True
+        else:
+            try:
+                reusable = conn._reusable()
+            except AttributeError:
+                reusable = False
+        if not reusable:
             conn.close()
-        self._reader = None
+        if self._wire_body:
+            # The Reader now belongs to the connection's next response.
+            self._reader = None
         self._connection = None
         pool._put_conn(conn)
 
     def drain_conn(self) -> None:
         """Read and discard the rest of the body, then release the connection.
 
-        At most 1 MiB is read: a connection with more left is closed instead
-        (reading it costs more than a new connection).  Errors are swallowed.
+        At most 1 MiB is read from the wire: a connection with more left is
+        closed instead (reading it costs more than a new connection).
+        Errors are swallowed.
         """
-        if self._reader is not None:
-            reader = self._reader
+        reader = self._reader
+        if reader is not None:
             try:
                 reader.drain(_DRAIN_LIMIT)
             except BaseException as e:
                 # Errors are swallowed, as urllib3 does; the connection is closed.
-                if not isinstance(self._wire_error(e), HTTPError):
+                if not isinstance(self._read_failed(e), HTTPError):
                     raise
             self._reader_finished()
-        else:
-            try:
-                self._raw_read()
-            except (HTTPError, OSError, _BaseSSLError, _HTTPException):
-                pass
         if self._has_decoded_content:
             self._decoded_buffer = BytesQueueBuffer()
             self._decoder = None
 
     def _reader_finished(self) -> None:
-        # The body ended (or was abandoned): release now; the Reader then
-        # belongs to the connection's next response and is never touched again.
+        # The body ended (or was abandoned, or a read failed).
+        if not self._wire_body:
+            # urllib3's rule for a body given by hand: the connection goes
+            # back once the http.client response it wraps closed itself.
+            orig = self._orig
+            if orig is not None and orig.isclosed():
+                self.release_conn()
+            return
+        # Release now; the Reader then belongs to the connection's next
+        # response and is never touched again.
         if self._connection is not None and self._pool is not None:
             self.release_conn()
             return
@@ -1356,111 +1076,44 @@ class HTTPResponse(BaseHTTPResponse):
 
     # ---------------------------------------------------------------- errors
 
-    def _wire_error(self, e: BaseException) -> BaseException:
-        """Map an error raised while reading the body from the wire (the
-        same mapping as :meth:`_error_catcher`, without a context manager on
-        the hot path) and give up the connection: it is never reused."""
-        if isinstance(e, _SocketTimeout):
-            mapped: BaseException = ReadTimeoutError(self._pool, None, "Read timed out.")  # type: ignore[arg-type]
-        elif isinstance(e, ProtocolError):
-            mapped = e
-        elif isinstance(e, _BaseSSLError):
-            mapped = SSLError(e)
-        elif isinstance(e, (_HTTPException, OSError)):
-            mapped = ProtocolError(f"Connection broken: {e!r}", e)
-        else:
-            mapped = e
+    def _read_failed(self, e: BaseException) -> BaseException:
+        """The error to raise for ``e``, raised while the body was read (see
+        _map_read_error); the connection is closed: it is never reused."""
+        mapped = _map_read_error(e, self._pool)
         if self._reader is not None:
-            if self._connection is not None:
+            if not self._wire_body and self._orig is not None:
+                # What a body given by hand comes from is in doubt too.
+                self._orig.close()
+            if self._connection:
                 self._connection.close()
             self._reader_finished()
         return mapped
 
-    @contextmanager
-    def _error_catcher(self) -> typing.Generator[None, None, None]:
-        """Map low-level errors while reading a file-like body to
-        pool.exceptions, as urllib3 does; on any error the connection is
-        closed and never reused.  (Wire bodies use :meth:`_wire_error`.)"""
-        clean_exit = False
-        try:
-            try:
-                yield
-            except _SocketTimeout as e:
-                raise ReadTimeoutError(self._pool, None, "Read timed out.") from e  # type: ignore[arg-type]
-            except _BaseSSLError as e:
-                raise SSLError(e) from e
-            except IncompleteRead as e:
-                if e.expected is not None and e.partial is not None and e.expected == -e.partial:
-                    arg = "Response may not contain content."
-                else:
-                    arg = f"Connection broken: {e!r}"
-                raise ProtocolError(arg, e) from e
-            except ProtocolError:
-                raise
-            except (_HTTPException, OSError) as e:
-                raise ProtocolError(f"Connection broken: {e!r}", e) from e
-            clean_exit = True
-        finally:
-            if not clean_exit:
-                # Close what this body comes from: the connection is in doubt.
-                if self._orig is not None:
-                    self._orig.close()
-                if self._connection:
-                    self._connection.close()
-            if self._file is not None and self._orig is not None and self._orig.isclosed():
-                self.release_conn()
-
     # ------------------------------------------------------------ raw reads
-
-    def _fp_read(self, amt: int | None = None, *, read1: bool = False) -> bytes:
-        fp = self._file
-        if read1:
-            read1_fn = getattr(fp, "read1", None)
-            if read1_fn is None:
-                return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
-            return read1_fn(amt) if amt is not None else read1_fn()  # type: ignore[no-any-return]
-        return fp.read(amt) if amt is not None else fp.read()  # type: ignore[no-any-return]
 
     def _raw_read(self, amt: int | None = None, *, read1: bool = False, chunk: bool = False) -> bytes:
         """Read body bytes as they came off the wire (no decoding); ``read1``:
         what one recv brings, ``chunk``: from one chunk only."""
         reader = self._reader
-        if reader is not None:
-            n = -1 if amt is None else amt
-            try:
-                data = reader.read_chunk(n) if chunk else reader.read1(n) if read1 else reader.read(n)
-            except BaseException as e:
-                exc = self._wire_error(e)
-                if exc is e:
-                    raise
-                raise exc from e
-            self.length_remaining = reader.length_remaining
-            if data:
-                self._fp_bytes_read += len(data)
-            # The Reader alone says where the body ends: a read1() or a
-            # read(amt) that came back short (one recv, one chunk) is not
-            # the end, and neither is "no amount asked".
-            if reader.at_end or (amt != 0 and not data):
-                self._reader_finished()
-            return data  # type: ignore[no-any-return]
-        if self._file is None:
-            if self._wire_body:
-                return b""
-            return None  # type: ignore[return-value]
-
-        fp_closed = getattr(self._file, "closed", False)
-        with self._error_catcher():
-            data = self._fp_read(amt, read1=read1) if not fp_closed else b""
-            if amt is not None and amt != 0 and not data:
-                self._file.close()
-                if self.enforce_content_length and self.length_remaining not in (None, 0):
-                    raise IncompleteRead(self._fp_bytes_read, self.length_remaining)
-            elif read1 and ((amt != 0 and not data) or self.length_remaining == len(data)):
-                self._file.close()
+        if reader is None:
+            # The body is done (b""), or there never was one to read (None).
+            return b"" if self._wire_body else None  # type: ignore[return-value]
+        n = -1 if amt is None else amt
+        try:
+            data = reader.read_chunk(n) if chunk else reader.read1(n) if read1 else reader.read(n)
+        except BaseException as e:
+            exc = self._read_failed(e)
+            if exc is e:
+                raise
+            raise exc from e
+        self.length_remaining = reader.length_remaining
         if data:
             self._fp_bytes_read += len(data)
-            if self.length_remaining is not None:
-                self.length_remaining -= len(data)
+        # The body alone says where it ends: a read1() or a read(amt) that
+        # came back short (one recv, one chunk) is not the end, and neither
+        # is "no amount asked".
+        if reader.at_end or (amt != 0 and not data):
+            self._reader_finished()
         return data  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- reads
@@ -1600,11 +1253,11 @@ class HTTPResponse(BaseHTTPResponse):
                     raise RuntimeError(
                         "Calling read(decode_content=False) is not supported after read(decode_content=True) was called."
                     )
-                # No decoding: straight from the wire into the caller's buffer.
+                # No decoding: straight from the body into the caller's buffer.
                 try:
                     n = reader.readinto(b)
                 except BaseException as e:
-                    exc = self._wire_error(e)
+                    exc = self._read_failed(e)
                     if exc is e:
                         raise
                     raise exc from e
@@ -1627,10 +1280,11 @@ class HTTPResponse(BaseHTTPResponse):
         if self.chunked and self.supports_chunked_reads():
             yield from self.read_chunked(amt, decode_content=decode_content)
             return
-        if amt is not None and amt > 0 and self._reader is not None:
-            # A body from the wire with no content coding: what read(amt)
-            # would do, without its checks per piece.  The Reader returns
-            # b"" only at the framed end of the body.
+        fp = self._file
+        if amt is not None and amt > 0 and (self._reader is not None if fp is None else not _is_fp_closed(fp)):
+            # A body with no content coding: what read(amt) would do,
+            # without its checks per piece.  The body returns b"" only at
+            # its end.
             if not self._decoder_ready:
                 self._init_decoder()
             if self._decoder is None and not len(self._decoded_buffer):
@@ -1653,11 +1307,12 @@ class HTTPResponse(BaseHTTPResponse):
                 return
 
     def _stream_done(self) -> bool:
-        if self._reader is not None:
-            return False
-        if self._file is None:
-            return True
-        return _is_fp_closed(self._file)
+        # A file-like body is done when its file is closed; a body from the
+        # wire once its Reader was let go.
+        fp = self._file
+        if fp is not None:
+            return _is_fp_closed(fp)
+        return self._reader is None
 
     def readable(self) -> bool:
         """Always True: a response is a readable stream."""
@@ -1682,7 +1337,7 @@ class HTTPResponse(BaseHTTPResponse):
     def close(self) -> None:
         """Close the body and the connection (the connection is not reused)."""
         self._sock_shutdown = None
-        if self._reader is not None:
+        if self._wire_body:
             self._reader = None
         elif not self.closed and self._file:
             self._file.close()
@@ -1697,11 +1352,9 @@ class HTTPResponse(BaseHTTPResponse):
         its end or closed.  Without: True only after :meth:`close`."""
         if not self.auto_close:
             return io.IOBase.closed.__get__(self)  # type: ignore[no-any-return]
-        if self._reader is not None:
-            return False
         fp = self._file
         if fp is None:
-            return True
+            return self._reader is None
         if hasattr(fp, "isclosed"):
             return fp.isclosed()  # type: ignore[no-any-return]
         if hasattr(fp, "closed"):
@@ -1710,15 +1363,12 @@ class HTTPResponse(BaseHTTPResponse):
 
     def fileno(self) -> int:
         """The socket's file descriptor (OSError when there is none)."""
-        if self._reader is not None:
-            sock = getattr(self._reader, "sock", None)
-            if sock is not None and hasattr(sock, "fileno"):
-                return sock.fileno()  # type: ignore[no-any-return]
-            raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
-        if self._file is None:
+        reader = self._reader
+        if reader is None:
             raise OSError("HTTPResponse has no file to get a fileno from")
-        if hasattr(self._file, "fileno"):
-            return self._file.fileno()  # type: ignore[no-any-return]
+        sock = reader.sock
+        if sock is not None and hasattr(sock, "fileno"):
+            return sock.fileno()  # type: ignore[no-any-return]
         raise OSError("The file-like object this HTTPResponse is wrapped around has no file descriptor")
 
     def flush(self) -> None:
@@ -1730,7 +1380,9 @@ class HTTPResponse(BaseHTTPResponse):
     def supports_chunked_reads(self) -> bool:
         """True when the body can be read chunk by chunk: a wire Reader, or an
         http.client.HTTPResponse-like body (one with an ``fp``)."""
-        return self._reader is not None or (self._wire_body and self.chunked) or hasattr(self._file, "fp")
+        if self._wire_body:
+            return self._reader is not None or bool(self.chunked)
+        return hasattr(self._file, "fp")
 
     def read_chunked(
         self, amt: int | None = None, decode_content: bool | None = None
@@ -1750,7 +1402,7 @@ class HTTPResponse(BaseHTTPResponse):
             return
         if amt is not None and amt < 0:
             amt = None
-        if self._reader is None and self._file is not None and self._request_method == "HEAD":
+        if self._file is not None and self._request_method == "HEAD":
             return
         if self._wire_body:
             yield from self._read_wire_chunks(amt, decode_content)
