@@ -52,7 +52,7 @@ from .exceptions import (
     UnexpectedProtocolSwitch,
 )
 from .util import ssl_ as _ssl_util
-from .util.connection import create_connection
+from .util.connection import _TYPE_RESOLVER, _happy_eyeballs_delay, _StaticResolver, create_connection
 from .util.limits import DEFAULT_LIMITS, Limits
 from .util.request import SKIP_HEADER, SKIPPABLE_HEADERS, body_to_chunks
 from .util.ssl_match_hostname import CertificateError, match_hostname
@@ -199,6 +199,15 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     - ``blocksize``: bytes read from a file-like body per send.
     - ``limits``: a :class:`~pool.util.limits.Limits` for the responses read
       on this connection (default: :data:`~pool.util.limits.DEFAULT_LIMITS`).
+
+    pool's own, all off by default (docs/connecting.md):
+
+    - ``resolver``: ``resolver(host, port, family)`` returning addresses,
+      used instead of ``getaddrinfo`` (see :class:`~pool.util.connection.DNSCache`).
+    - ``resolve``: a curl-style map, ``{"host:port": "address"}``, consulted
+      first; TLS still sends SNI for, and verifies, the host name.
+    - ``happy_eyeballs``: ``True`` or a delay in seconds races the
+      connection attempts (RFC 8305) instead of trying one after another.
     """
 
     default_port = port_by_scheme["http"]
@@ -253,6 +262,9 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         proxy: Url | None = None,
         proxy_config: ProxyConfig | None = None,
         limits: Limits | None = None,
+        resolver: _TYPE_RESOLVER | None = None,
+        resolve: typing.Mapping[str, typing.Any] | None = None,
+        happy_eyeballs: bool | float | None = None,
     ) -> None:
         if port is None:
             host, port = self._split_host_port(host)
@@ -274,6 +286,13 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
         #: The :class:`~pool.util.limits.Limits` of this connection's responses.
         self.limits = limits
+        _happy_eyeballs_delay(happy_eyeballs)  # a bad value fails here, not at connect
+        self.resolver = resolver
+        self.resolve = resolve
+        self.happy_eyeballs = happy_eyeballs
+        # The resolver create_connection gets: the static map in front of
+        # the resolver, or None for getaddrinfo.
+        self._resolver: _TYPE_RESOLVER | None = _StaticResolver(resolve, resolver) if resolve else resolver
         self.sock: typing.Any = None
         # http.client.HTTPConnection's own state, for its methods and for
         # code that reads it (set here: its __init__ would parse host and
@@ -352,12 +371,22 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         :class:`ConnectTimeoutError`, :class:`NewConnectionError`.
         """
         try:
-            sock = create_connection(
-                (self._dns_host, self.port),
-                self.timeout,
-                source_address=self.source_address,
-                socket_options=self.socket_options,
-            )
+            if self._resolver is None and not self.happy_eyeballs:
+                sock = create_connection(
+                    (self._dns_host, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            else:
+                sock = create_connection(
+                    (self._dns_host, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                    resolver=self._resolver,
+                    happy_eyeballs=self.happy_eyeballs,
+                )
         except socket.gaierror as e:
             raise NameResolutionError(self.host, self, e) from e
         except SocketTimeout as e:
@@ -1147,6 +1176,9 @@ class HTTPSConnection(HTTPConnection):
         key_file: str | None = None,
         key_password: str | None = None,
         limits: Limits | None = None,
+        resolver: _TYPE_RESOLVER | None = None,
+        resolve: typing.Mapping[str, typing.Any] | None = None,
+        happy_eyeballs: bool | float | None = None,
     ) -> None:
         super().__init__(
             host,
@@ -1158,6 +1190,9 @@ class HTTPSConnection(HTTPConnection):
             proxy=proxy,
             proxy_config=proxy_config,
             limits=limits,
+            resolver=resolver,
+            resolve=resolve,
+            happy_eyeballs=happy_eyeballs,
         )
         self.ssl_context = ssl_context
         self.server_hostname = server_hostname

@@ -117,6 +117,9 @@ class PoolKey(typing.NamedTuple):
     key_idle_timeout: float | None = None
     key_max_connection_age: float | None = None
     key_limits: Limits | None = None
+    key_resolver: typing.Any = None
+    key_resolve: frozenset[tuple[str, typing.Any]] | None = None
+    key_happy_eyeballs: bool | float | None = None
 
 
 def _default_key_normalizer(key_class: type[PoolKey], request_context: dict[str, typing.Any]) -> PoolKey:
@@ -137,6 +140,10 @@ def _default_key_normalizer(key_class: type[PoolKey], request_context: dict[str,
     for key in ("headers", "_proxy_headers", "_socks_options"):
         if key in context and context[key] is not None:
             context[key] = frozenset(context[key].items())
+
+    resolve = context.get("resolve")
+    if resolve is not None:
+        context["resolve"] = frozenset((k, v if isinstance(v, str) else tuple(v)) for k, v in resolve.items())
 
     socket_opts = context.get("socket_options")
     if socket_opts is not None:

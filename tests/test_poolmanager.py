@@ -28,7 +28,14 @@ def server():
 def test_pool_key_fields_match_urllib3():
     n = len(u3pm.PoolKey._fields)
     assert PoolKey._fields[:n] == u3pm.PoolKey._fields
-    assert PoolKey._fields[n:] == ("key_idle_timeout", "key_max_connection_age", "key_limits")
+    assert PoolKey._fields[n:] == (
+        "key_idle_timeout",
+        "key_max_connection_age",
+        "key_limits",
+        "key_resolver",
+        "key_resolve",
+        "key_happy_eyeballs",
+    )
     # A key built from urllib3's fields alone still constructs.
     PoolKey(**{f: None for f in u3pm.PoolKey._fields})
 
