@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True
 """The compiled wire core: response heads, body framing and body reads over a
 socket's ``recv_into``, and the request-head serializer (RFC 9112 sections 2
 to 7, RFC 9110 section 8.6).
@@ -16,8 +16,6 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
-from cpython.dict cimport PyDict_GetItem
-from cpython.list cimport PyList_GET_ITEM
 from cpython.buffer cimport (PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_WRITE,
                              PyBuffer_Release, PyObject_GetBuffer)
 from cpython.bytes cimport (PyBytes_AS_STRING, PyBytes_CheckExact,
@@ -250,233 +248,78 @@ cdef inline Py_ssize_t _common_index(const char *p, size_t n) noexcept:
     return -1
 
 
-# Header names seen lately, by a hash of their bytes: a name that comes
-# again (most of a server's names come in every response) is the same two
-# str objects, as sent and lower-cased, without decoding.  Bounded: one
-# entry per slot, names up to _NAME_MAX bytes; a collision replaces.
-cdef enum:
-    _NAME_SLOTS = 512          # a power of two
-    _NAME_MAX = 64
-    _VALUE_MAX = 64
-    _POS_SLOTS = 64
-cdef list _name_cache = [None] * _NAME_SLOTS
-# The entry used at each field position of the last head: a server sends
-# its names in the same order every time, so the name at position i is
-# usually the one seen there before, and one compare finds it, no hash.
-cdef list _pos_cache = [None] * _POS_SLOTS
+# No cache of names, values or reason phrases beyond the common names above:
+# a per-connection cache of the last head's strs (and, before it, one shared
+# by the whole module) saved nothing measurable, under 3% of a
+# read_response() over a buffered head and nothing in a whole request, and
+# module state shared by every connection would race on a free-threaded
+# build.
 
 
-@cython.final
-cdef class _NameEntry:
-    """One cached name, and the last value seen with it: servers repeat most
-    values too (Server, Content-Type, Connection, ...), and a repeated value
-    is then the same str again.  Values up to _VALUE_MAX bytes are kept."""
-    cdef object name
-    cdef object low
-    cdef object value
-    cdef size_t name_len
-    cdef size_t value_len
-    cdef char name_raw[_NAME_MAX]
-    cdef char value_raw[_VALUE_MAX]
-
-
-cdef inline uint64_t _load8(const char *p) noexcept:
-    cdef uint64_t w
-    memcpy(&w, p, 8)
-    return w
-
-
-cdef inline bint _same(const char *a, const char *b, size_t n) noexcept:
-    """a[:n] == b[:n] for the short strings of a head, inline: a call to
-    memcmp costs more than the compare itself at these sizes."""
-    cdef size_t i = 0
-    if n >= 8:
-        while i + 8 <= n:
-            if _load8(a + i) != _load8(b + i):
-                return False
-            i += 8
-        # The last eight bytes, overlapping ones already compared.
-        return i == n or _load8(a + n - 8) == _load8(b + n - 8)
-    while i < n:
-        if a[i] != b[i]:
-            return False
-        i += 1
-    return True
-
-
-cdef inline object _entry_value(_NameEntry e, const char *v, size_t n):
-    """The value str for these bytes, from the entry when they repeat."""
-    if e.value_len == n and e.value is not None and _same(e.value_raw, v, n):
-        return e.value
-    value = _latin1(v, n)
-    if n <= _VALUE_MAX:
-        memcpy(e.value_raw, v, n)
-        e.value_len = n
-        e.value = value
-    return value
-
-
-cdef inline bint _entry_is(object cached, const char *p, size_t n) noexcept:
-    """True when cached is an entry for exactly the name bytes p[:n]."""
-    cdef _NameEntry e
-    if cached is None:
-        return False
-    e = <_NameEntry>cached
-    return e.name_len == n and _same(e.name_raw, p, n)
-
-
-cdef inline size_t _name_slot(const char *p, size_t n) noexcept:
-    """A multiplicative hash of the name's bytes, eight at a time, folded to
-    a slot; only a cache index, so any spread of real names will do."""
-    cdef uint64_t h = <uint64_t>n * 0x9E3779B97F4A7C15ULL
-    cdef size_t i = 0
-    cdef uint64_t w
-    while i + 8 <= n:
-        h = (h ^ _load8(p + i)) * 0xFF51AFD7ED558CCDULL
-        i += 8
-    if i < n:
-        if n >= 8:
-            # The last eight bytes, overlapping ones already mixed in.
-            w = _load8(p + n - 8)
-        else:
-            w = 0
-            while i < n:
-                w = (w << 8) | <unsigned char>p[i]
-                i += 1
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL
-    h ^= h >> 29
-    return <size_t>((h ^ (h >> 17)) & (_NAME_SLOTS - 1))
-
-
-cdef _NameEntry _new_entry(const char *p, size_t n):
-    """Decode a name not in the cache, as sent and lower-cased, into a new
-    entry (n <= _NAME_MAX).  Names are token characters, so ASCII
-    lower-casing is the whole of str.lower()."""
-    cdef _NameEntry e = _NameEntry.__new__(_NameEntry)
-    cdef char low[_NAME_MAX]
+cdef object _lower_str(const char *p, size_t n):
+    """The str of the name p[:n] lower-cased.  Names are token characters,
+    so ASCII lower-casing is the whole of str.lower()."""
+    cdef char small[64]
+    cdef char *lb = small
     cdef size_t j
-    cdef bint upper = False
-    cdef Py_ssize_t k = _common_index(p, n)
-    if k >= 0:
-        e.name = <str>PyTuple_GET_ITEM(_common_str, k)
-        e.low = <str>PyTuple_GET_ITEM(_common_low, k)
-    else:
-        e.name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
-        for j in range(n):
-            if b'A' <= p[j] <= b'Z':
-                low[j] = p[j] + 32
-                upper = True
-            else:
-                low[j] = p[j]
-        e.low = PyUnicode_DecodeLatin1(low, <Py_ssize_t>n, NULL) if upper else e.name
-    memcpy(e.name_raw, p, n)
-    e.name_len = n
-    e.value = None
-    e.value_len = 0
-    return e
-
-
-cdef object _long_name_low(const char *p, size_t n):
-    """The lower-cased str of a name too long for the cache."""
-    cdef char *lb = <char *>malloc(n)
-    cdef size_t j
-    if lb == NULL:
-        raise MemoryError()
-    for j in range(n):
-        lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
+    if n > sizeof(small):
+        lb = <char *>malloc(n)
+        if lb == NULL:
+            raise MemoryError()
     try:
+        for j in range(n):
+            lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
         return PyUnicode_DecodeLatin1(lb, <Py_ssize_t>n, NULL)
     finally:
-        free(lb)
+        if lb != small:
+            free(lb)
 
 
-cdef inline _NameEntry _entry_for(const char *p, size_t n, size_t i):
-    """The cache entry for the name p[:n] (n <= _NAME_MAX), field number i
-    of its head: the entry used at that position last time when it is the
-    same name, else the hashed one, else a new one."""
-    cdef object cached = <object>PyList_GET_ITEM(_pos_cache, i) if i < _POS_SLOTS else None
-    cdef size_t slot
-    if _entry_is(cached, p, n):
-        return <_NameEntry>cached
-    slot = _name_slot(p, n)
-    cached = <object>PyList_GET_ITEM(_name_cache, slot)
-    if not _entry_is(cached, p, n):
-        cached = _new_entry(p, n)
-        _name_cache[slot] = cached
-    if i < _POS_SLOTS:
-        _pos_cache[i] = cached
-    return <_NameEntry>cached
+cdef inline object _name_str(const char *p, size_t n):
+    """The field name p[:n] as sent: the shared interned str of a common
+    name, else a fresh one."""
+    cdef Py_ssize_t k = _common_index(p, n)
+    if k >= 0:
+        return <object>PyTuple_GET_ITEM(_common_str, k)
+    return PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
 
 
 cdef dict _make_fields(const char *buf, const pool_header *h, size_t count):
     """The parsed fields in HTTPHeaderDict's own layout, built once:
     {lower-case name: [name as first seen, value, value, ...]}."""
     cdef dict out = <dict>_new_dict_presized(<Py_ssize_t>count)
-    cdef size_t i, n
+    cdef size_t i
+    cdef Py_ssize_t k
     cdef const char *p
-    cdef object name
-    cdef _NameEntry entry
+    cdef object name, low, value
+    cdef list fresh
+    cdef PyObject *found
     for i in range(count):
         p = buf + h[i].name_off
-        n = h[i].name_len
-        if n > _NAME_MAX:
-            name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
-            _add_field(out, name, _long_name_low(p, n),
-                       _latin1(buf + h[i].value_off, h[i].value_len))
-            continue
-        entry = _entry_for(p, n, i)
-        _add_field(out, entry.name, entry.low,
-                   _entry_value(entry, buf + h[i].value_off, h[i].value_len))
+        k = _common_index(p, h[i].name_len)
+        if k >= 0:
+            name = <object>PyTuple_GET_ITEM(_common_str, k)
+            low = <object>PyTuple_GET_ITEM(_common_low, k)
+        else:
+            name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>h[i].name_len, NULL)
+            low = _lower_str(p, h[i].name_len)
+        value = _latin1(buf + h[i].value_off, h[i].value_len)
+        # One dict probe: insert a fresh [name, value] unless the name is
+        # already there (a repeated field, rare), then add to that list.
+        fresh = [name, value]
+        found = PyDict_SetDefault(out, low, fresh)
+        if found != <PyObject *>fresh:
+            (<list>found).append(value)
     return out
 
 
-cdef inline int _add_field(dict out, object name, object low, object value) except -1:
-    # One dict probe: insert a fresh [name, value] unless the name is
-    # already there (a repeated field, rare), then add to that list.
-    cdef list fresh = [name, value]
-    cdef PyObject *found = PyDict_SetDefault(out, low, fresh)
-    if found != <PyObject *>fresh:
-        (<list>found).append(value)
-    return 0
-
-
-# The last reason phrase: almost every response says "OK", and the same
-# bytes give back the same str.
-cdef enum:
-    _REASON_MAX = 32
-cdef object _last_reason = _EMPTY_STR
-cdef size_t _last_reason_len = 0
-cdef char _last_reason_raw[_REASON_MAX]
-
-
-cdef inline object _reason_str(const char *p, size_t n):
-    """The reason phrase as str, the cached one when the bytes repeat."""
-    global _last_reason, _last_reason_len
-    if n == _last_reason_len and _same(_last_reason_raw, p, n):
-        return _last_reason
-    value = _latin1(p, n)
-    if n <= _REASON_MAX:
-        memcpy(_last_reason_raw, p, n)
-        _last_reason_len = n
-        _last_reason = value
-    return value
-
-
 cdef list _make_headers(const char *buf, const pool_header *h, size_t count):
-    """The parsed slices as [(name, value), ...], latin-1, built once."""
+    """The parsed fields as [(name, value), ...], latin-1, built once."""
     cdef list out = []
-    cdef size_t i, n
-    cdef const char *p
-    cdef _NameEntry entry
+    cdef size_t i
     for i in range(count):
-        p = buf + h[i].name_off
-        n = h[i].name_len
-        if n > _NAME_MAX:
-            out.append((PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL),
-                        _latin1(buf + h[i].value_off, h[i].value_len)))
-        else:
-            entry = _entry_for(p, n, i)
-            out.append((entry.name, _entry_value(entry, buf + h[i].value_off, h[i].value_len)))
+        out.append((_name_str(buf + h[i].name_off, h[i].name_len),
+                    _latin1(buf + h[i].value_off, h[i].value_len)))
     return out
 
 
@@ -1095,7 +938,7 @@ cdef class Reader:
             self._ended = True
             raise
         head = self._buf + self._head_off
-        reason = _reason_str(head + self._hp.reason_off, self._hp.reason_len)
+        reason = _latin1(head + self._hp.reason_off, self._hp.reason_len)
         fields = _make_fields(head, self._hdrs, self._hp.num_headers)
         if preload:
             if self._framing == POOL_FRAMING_NONE:
