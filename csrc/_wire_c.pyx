@@ -118,17 +118,18 @@ FRAMING_LENGTH = POOL_FRAMING_LENGTH
 FRAMING_CHUNKED = POOL_FRAMING_CHUNKED
 FRAMING_CLOSE = POOL_FRAMING_CLOSE
 
-# read(-1) never trusts a Content-Length for its first allocation: a server
-# announcing 2**62 bytes must not make us reserve them before sending any.
-# How far one _fill() goes: until the destination is full or the body ends;
+# How far one _into() goes: until the destination is full or the body ends;
 # or stop once some bytes came (from the buffer or from one recv); or stop
 # at the end of the current chunk's data (read_chunk(), urllib3's
-# read_chunked() yielding each chunk as the server framed it).
+# read_chunked() yielding each chunk as the server framed it).  The Python
+# twin has the same three.
 cdef enum:
     _TO_END = 0
     _ONE_RECV = 1
     _ONE_CHUNK = 2
 
+# read(-1) never trusts a Content-Length for its first allocation: a server
+# announcing 2**62 bytes must not make us reserve them before sending any.
 cdef Py_ssize_t _FIRST_ALLOC = 8 * 1024 * 1024
 # Below this many wanted bytes a recv goes to the connection buffer (one
 # syscall may then serve many small reads, and bytes a server wrongly sends
@@ -719,6 +720,11 @@ def serialize_request(method, target, headers) -> bytes:
 
 # ------------------------------------------------------------------ Reader
 
+cdef inline Py_ssize_t _at_most(Py_ssize_t n, uint64_t limit) noexcept:
+    """min(n, limit) for a byte count and a 64-bit remainder."""
+    return n if <uint64_t>n <= limit else <Py_ssize_t>limit
+
+
 @cython.final
 cdef class Reader:
     """Reads responses from one connection: heads, framing and bodies.
@@ -856,37 +862,31 @@ cdef class Reader:
             self._sock.settimeout(remaining)
         return 0
 
-    cdef Py_ssize_t _recv_view(self, object view, Py_ssize_t size, Py_ssize_t limit=0) except -1:
+    cdef Py_ssize_t _recv(self, object view, Py_ssize_t size) except -1:
+        """recv_into the view of size bytes; 0 at EOF."""
         cdef Py_ssize_t n
         self._before_recv()
-        if limit:
-            n = self._recv_into(view, limit)
-        else:
-            n = self._recv_into(view)
+        n = self._recv_into(view)
         if n < 0 or n > size:
             raise ProtocolError(f"recv_into returned {n} for a {size}-byte buffer")
         if n == 0:
             self._peer_eof = True
         return n
 
-    cdef Py_ssize_t _recv_buffer(self, Py_ssize_t limit=0) except -1:
-        """Receive into the free end of the buffer (at most limit bytes
-        when limit > 0 and the buffer is empty); 0 at EOF."""
+    cdef Py_ssize_t _recv_buffer(self) except -1:
+        """Receive into the free end of the buffer; 0 at EOF."""
         cdef Py_ssize_t n
         cdef object view
         if self._pos == self._end:
             self._pos = self._end = 0
-            if 0 < limit < self._cap:
-                n = self._recv_view(self._view, limit, limit)
-            else:
-                n = self._recv_view(self._view, self._cap)
+            n = self._recv(self._view, self._cap)
         else:
             if self._pos:
                 memmove(self._buf, self._buf + self._pos, <size_t>(self._end - self._pos))
                 self._end -= self._pos
                 self._pos = 0
             view = PyMemoryView_FromMemory(self._buf + self._end, self._cap - self._end, PyBUF_WRITE)
-            n = self._recv_view(view, self._cap - self._end)
+            n = self._recv(view, self._cap - self._end)
             if Py_REFCNT(view) > 1:
                 view.release()
         self._end += n
@@ -896,7 +896,7 @@ cdef class Reader:
         """Receive straight into the caller's memory; 0 at EOF."""
         cdef Py_ssize_t n
         cdef object view = PyMemoryView_FromMemory(dst, size, PyBUF_WRITE)
-        n = self._recv_view(view, size)
+        n = self._recv(view, size)
         if Py_REFCNT(view) > 1:
             # The socket kept a reference: cut it off from memory we don't own.
             view.release()
@@ -1047,158 +1047,135 @@ cdef class Reader:
                                self._ch.remaining if self._ch.remaining else 1)
         raise ProtocolError(f"Connection broken: {e!r}", e)
 
-    cdef Py_ssize_t _fill(self, char *dst, Py_ssize_t want, int mode) except -1:
-        """Move up to want body bytes to dst (NULL: discard them), fewer only
-        at the end of the body, or as ``mode`` says (see _ONE_RECV,
-        _ONE_CHUNK).  Counts them in bytes_read."""
-        cdef bint single = mode == _ONE_RECV
-        cdef Py_ssize_t got = 0, n, k, avail
-        cdef size_t consumed, doff, dlen
-        cdef int r
+    cdef inline Py_ssize_t _copy_out(self, char *dst, Py_ssize_t at, Py_ssize_t n) noexcept:
+        """Move up to n buffered bytes to dst[at:]; return how many."""
+        if n > self._end - self._pos:
+            n = self._end - self._pos
+        memcpy(dst + at, self._buf + self._pos, <size_t>n)
+        self._pos += n
+        return n
+
+    cdef Py_ssize_t _into(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """Put up to want body bytes into dst, fewer only at the end of the
+        body or as ``mode`` says (_TO_END, _ONE_RECV, _ONE_CHUNK); 0 only
+        at the end.  Counts them in bytes_read."""
+        cdef Py_ssize_t got
         if self._ended:
             return 0
         if self._framing == POOL_FRAMING_LENGTH:
-            while got < want:
-                if self._remaining == 0:
-                    self._complete = self._ended = True
-                    break
-                avail = self._end - self._pos
-                if avail > 0:
-                    n = want - got
-                    if n > avail:
-                        n = avail
-                    if <uint64_t>n > self._remaining:
-                        n = <Py_ssize_t>self._remaining
-                    if dst != NULL:
-                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                    self._pos += n
-                    got += n
-                    self._remaining -= <uint64_t>n
-                    continue
-                if single and got > 0:
-                    break
-                n = want - got
-                if <uint64_t>n > self._remaining:
-                    n = <Py_ssize_t>self._remaining
-                if want < _DIRECT_MIN:
-                    k = self._recv_buffer()
-                elif dst == NULL:
-                    # Discarding: the buffer stands in for the caller's
-                    # memory, filled no further than the body goes.
-                    k = self._recv_buffer(n)
-                else:
-                    k = self._recv_direct(dst + got, n)
-                    got += k
-                    self._remaining -= <uint64_t>k
-                if k == 0:
-                    self._eof(got)
-                    break
-            if self._remaining == 0:
-                self._complete = self._ended = True
+            got = self._into_length(dst, want, mode)
         elif self._framing == POOL_FRAMING_CHUNKED:
-            while got < want:
-                if mode == _ONE_CHUNK and got > 0 and self._pend == 0 and self._ch.remaining == 0:
-                    break  # the current chunk's data is all out
-                if self._pend > 0:
-                    n = want - got
-                    if n > self._pend:
-                        n = self._pend
-                    if dst != NULL:
-                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                    self._pos += n
-                    self._pend -= n
-                    got += n
-                    continue
-                if self._ch.done:
-                    self._complete = self._ended = True
-                    break
-                avail = self._end - self._pos
-                if self._ch.remaining > 0:
-                    if avail > 0:
-                        n = want - got
-                        if n > avail:
-                            n = avail
-                        if <uint64_t>n > self._ch.remaining:
-                            n = <Py_ssize_t>self._ch.remaining
-                        if dst != NULL:
-                            memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                        self._pos += n
-                        got += n
-                        pool_chunked_consumed_data(&self._ch, <uint64_t>n)
-                        continue
-                    if single and got > 0:
-                        break
-                    if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
-                        self._set_buffer(_BIG_BUFFER)
-                    n = want - got
-                    if <uint64_t>n > self._ch.remaining:
-                        n = <Py_ssize_t>self._ch.remaining
-                    if n < _DIRECT_MIN or n < self._cap:
-                        k = self._recv_buffer()
-                    elif dst == NULL:
-                        k = self._recv_buffer(n)
-                    else:
-                        k = self._recv_direct(dst + got, n)
-                        got += k
-                        pool_chunked_consumed_data(&self._ch, <uint64_t>k)
-                    if k == 0:
-                        self._eof(got)
-                    continue
-                if avail > 0:
-                    r = pool_chunked_feed(&self._ch, self._buf + self._pos, <size_t>avail,
-                                          &consumed, &doff, &dlen)
-                    if r == POOL_CHUNK_DATA:
-                        # Take the data at once (small chunks come by the
-                        # thousand); what doesn't fit waits as _pend.
-                        self._pos += <Py_ssize_t>doff
-                        n = want - got
-                        if <size_t>n > dlen:
-                            n = <Py_ssize_t>dlen
-                        if dst != NULL:
-                            memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                        self._pos += n
-                        got += n
-                        self._pend = <Py_ssize_t>dlen - n
-                        continue
-                    if r == POOL_CHUNK_DONE:
-                        self._pos += <Py_ssize_t>consumed
-                        self._complete = self._ended = True
-                        break
-                    if r != POOL_NEED_MORE:
-                        raise _wire_error(r)
-                    self._pos += <Py_ssize_t>consumed
-                if single and got > 0:
-                    break
-                if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
-                    self._set_buffer(_BIG_BUFFER)
-                if self._recv_buffer() == 0:
-                    self._eof(got)
+            got = self._into_chunked(dst, want, mode)
         else:
-            # FRAMING_CLOSE: everything until the peer closes.
-            while got < want:
-                avail = self._end - self._pos
-                if avail > 0:
-                    n = want - got
-                    if n > avail:
-                        n = avail
-                    if dst != NULL:
-                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                    self._pos += n
-                    got += n
-                    continue
-                if single and got > 0:
-                    break
-                n = want - got
-                if dst != NULL and want >= _DIRECT_MIN:
-                    k = self._recv_direct(dst + got, n)
-                    got += k
-                else:
-                    k = self._recv_buffer()
-                if k == 0:
-                    self._eof(got)
-                    break
+            got = self._into_close(dst, want, mode)
         self._bytes_read += got
         return got
+
+    cdef Py_ssize_t _into_length(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """A Content-Length body: never a byte past its end."""
+        cdef Py_ssize_t got = 0, n
+        while got < want and self._remaining > 0:
+            n = _at_most(want - got, self._remaining)
+            if self._end > self._pos:
+                n = self._copy_out(dst, got, n)
+            elif mode == _ONE_RECV and got > 0:
+                break
+            elif want >= _DIRECT_MIN:
+                n = self._recv_direct(dst + got, n)
+                if n == 0:
+                    self._eof(got)
+                    break
+            else:
+                if self._recv_buffer() == 0:
+                    self._eof(got)
+                    break
+                continue
+            got += n
+            self._remaining -= <uint64_t>n
+        if self._remaining == 0:
+            self._complete = self._ended = True
+        return got
+
+    cdef Py_ssize_t _into_close(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """A body delimited by the close of the connection."""
+        cdef Py_ssize_t got = 0, n
+        while got < want:
+            if self._end > self._pos:
+                n = self._copy_out(dst, got, want - got)
+            elif mode == _ONE_RECV and got > 0:
+                break
+            elif want >= _DIRECT_MIN:
+                n = self._recv_direct(dst + got, want - got)
+                if n == 0:
+                    self._eof(got)
+                    break
+            else:
+                if self._recv_buffer() == 0:
+                    self._eof(got)
+                    break
+                continue
+            got += n
+        return got
+
+    cdef Py_ssize_t _into_chunked(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """A chunked body: the chunks' data, their framing consumed on the
+        way (_next_chunk)."""
+        cdef Py_ssize_t got = 0, n
+        cdef bint between
+        while got < want and not self._ended:
+            between = self._pend == 0 and self._ch.remaining == 0
+            if between and mode == _ONE_CHUNK and got > 0:
+                break  # the current chunk's data is all out
+            if self._pend > 0:
+                n = self._copy_out(dst, got, want - got if want - got < self._pend else self._pend)
+                self._pend -= n
+            elif between and (self._end > self._pos or self._ch.done):
+                self._next_chunk()
+                continue
+            elif self._end > self._pos:
+                n = self._copy_out(dst, got, _at_most(want - got, self._ch.remaining))
+                pool_chunked_consumed_data(&self._ch, <uint64_t>n)
+            elif mode == _ONE_RECV and got > 0:
+                break
+            else:
+                if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
+                    self._set_buffer(_BIG_BUFFER)
+                n = _at_most(want - got, self._ch.remaining)
+                if n < _DIRECT_MIN or n < self._cap:
+                    # Framing, or data better received in large blocks.
+                    if self._recv_buffer() == 0:
+                        self._eof(got)
+                    continue
+                n = self._recv_direct(dst + got, n)
+                if n == 0:
+                    self._eof(got)
+                pool_chunked_consumed_data(&self._ch, <uint64_t>n)
+            got += n
+        return got
+
+    cdef int _next_chunk(self) except -1:
+        """Consume buffered chunk framing (data CRLF, size lines, the last
+        chunk and trailers) up to the next chunk's data (_pend bytes of it
+        then wait at _buf[_pos:]), the end of the body, or the end of what
+        is buffered."""
+        cdef size_t consumed, doff, dlen
+        cdef int r
+        if self._ch.done:
+            self._complete = self._ended = True
+            return 0
+        r = pool_chunked_feed(&self._ch, self._buf + self._pos, <size_t>(self._end - self._pos),
+                              &consumed, &doff, &dlen)
+        if r == POOL_CHUNK_DATA:
+            self._pos += <Py_ssize_t>doff
+            self._pend = <Py_ssize_t>dlen
+        elif r == POOL_CHUNK_DONE:
+            self._pos += <Py_ssize_t>consumed
+            self._complete = self._ended = True
+        elif r == POOL_NEED_MORE:
+            self._pos += <Py_ssize_t>consumed
+        else:
+            raise _wire_error(r)
+        return 0
 
     cdef bint _at_end(self) noexcept:
         """The body is over: complete, or a Content-Length body whose peer
@@ -1207,33 +1184,18 @@ cdef class Reader:
                                   and self._framing == POOL_FRAMING_LENGTH)
 
     cdef int _finish_chunked(self) except -1:
-        """Consume chunk framing (data CRLF, size lines, the last chunk and
-        trailers) up to the next chunk data or the end of the body."""
-        cdef size_t consumed, doff, dlen
-        cdef int r
+        """Consume chunk framing up to the next chunk data or the end of the
+        body, receiving as needed."""
         while not self._ended and self._pend == 0 and self._ch.remaining == 0:
-            if self._ch.done:
-                self._complete = self._ended = True
-            elif self._end > self._pos:
-                r = pool_chunked_feed(&self._ch, self._buf + self._pos,
-                                      <size_t>(self._end - self._pos), &consumed, &doff, &dlen)
-                if r == POOL_CHUNK_DATA:
-                    self._pos += <Py_ssize_t>doff
-                    self._pend = <Py_ssize_t>dlen
-                elif r == POOL_CHUNK_DONE:
-                    self._pos += <Py_ssize_t>consumed
-                    self._complete = self._ended = True
-                elif r == POOL_NEED_MORE:
-                    self._pos += <Py_ssize_t>consumed
-                else:
-                    raise _wire_error(r)
+            if self._end > self._pos or self._ch.done:
+                self._next_chunk()
             elif self._recv_buffer() == 0:
                 self._eof(0)
         return 0
 
     cdef object _read_bytes(self, Py_ssize_t amt, int mode):
         """A bytes object of up to amt body bytes (amt < 0: all of them, or
-        as ``mode`` stops _fill), allocated once at a bounded size and grown
+        as ``mode`` stops _into), allocated once at a bounded size and grown
         in place as data comes."""
         cdef bint single = mode == _ONE_RECV
         cdef Py_ssize_t total, size, got = 0, n
@@ -1271,7 +1233,7 @@ cdef class Reader:
         pool_advise_huge(_bytes_data(out), size)
         try:
             while True:
-                n = self._fill(_bytes_data(out) + got, size - got, mode)
+                n = self._into(_bytes_data(out) + got, size - got, mode)
                 got += n
                 if single or got < size or got == total:
                     break
@@ -1336,7 +1298,7 @@ cdef class Reader:
         cdef Py_buffer pb
         PyObject_GetBuffer(buf, &pb, PyBUF_WRITABLE)
         try:
-            return self._fill(<char *>pb.buf, pb.len, _TO_END)
+            return self._into(<char *>pb.buf, pb.len, _TO_END)
         except BaseException:
             self._failed = True
             raise
@@ -1365,7 +1327,7 @@ cdef class Reader:
                     scratch = <char *>malloc(<size_t>size)
                     if scratch == NULL:
                         raise MemoryError()
-                n = self._fill(scratch, left if left < size else size, _ONE_RECV)
+                n = self._into(scratch, left if left < size else size, _ONE_RECV)
                 if n == 0:
                     break
                 left -= n
