@@ -249,12 +249,11 @@ cdef inline Py_ssize_t _common_index(const char *p, size_t n) noexcept:
     return -1
 
 
-# No cache of names, values or reason phrases beyond the common names above:
-# a per-connection cache of the last head's strs (and, before it, one shared
-# by the whole module) saved nothing measurable, under 3% of a
-# read_response() over a buffered head and nothing in a whole request, and
-# module state shared by every connection would race on a free-threaded
-# build.
+# No cache of names, values or reason phrases beyond the immutable common
+# names above: one, shared or per connection, saved under 3% of a
+# read_response() over a buffered head and nothing measurable in a whole
+# request, and mutable state shared between connections would race on a
+# free-threaded build.
 
 
 cdef object _lower_str(const char *p, size_t n):
