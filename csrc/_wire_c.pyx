@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True
+# cython: language_level=3, embedsignature=True, freethreading_compatible=True
 """The compiled wire core: response heads, body framing and body reads over a
 socket's ``recv_into``, and the request-head serializer (RFC 9112 sections 2
 to 7, RFC 9110 section 8.6).
@@ -16,8 +16,6 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
-from cpython.dict cimport PyDict_GetItem
-from cpython.list cimport PyList_GET_ITEM
 from cpython.buffer cimport (PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_WRITE,
                              PyBuffer_Release, PyObject_GetBuffer)
 from cpython.bytes cimport (PyBytes_AS_STRING, PyBytes_CheckExact,
@@ -120,17 +118,18 @@ FRAMING_LENGTH = POOL_FRAMING_LENGTH
 FRAMING_CHUNKED = POOL_FRAMING_CHUNKED
 FRAMING_CLOSE = POOL_FRAMING_CLOSE
 
-# read(-1) never trusts a Content-Length for its first allocation: a server
-# announcing 2**62 bytes must not make us reserve them before sending any.
-# How far one _fill() goes: until the destination is full or the body ends;
+# How far one _into() goes: until the destination is full or the body ends;
 # or stop once some bytes came (from the buffer or from one recv); or stop
 # at the end of the current chunk's data (read_chunk(), urllib3's
-# read_chunked() yielding each chunk as the server framed it).
+# read_chunked() yielding each chunk as the server framed it).  The Python
+# twin has the same three.
 cdef enum:
     _TO_END = 0
     _ONE_RECV = 1
     _ONE_CHUNK = 2
 
+# read(-1) never trusts a Content-Length for its first allocation: a server
+# announcing 2**62 bytes must not make us reserve them before sending any.
 cdef Py_ssize_t _FIRST_ALLOC = 8 * 1024 * 1024
 # Below this many wanted bytes a recv goes to the connection buffer (one
 # syscall may then serve many small reads, and bytes a server wrongly sends
@@ -250,233 +249,77 @@ cdef inline Py_ssize_t _common_index(const char *p, size_t n) noexcept:
     return -1
 
 
-# Header names seen lately, by a hash of their bytes: a name that comes
-# again (most of a server's names come in every response) is the same two
-# str objects, as sent and lower-cased, without decoding.  Bounded: one
-# entry per slot, names up to _NAME_MAX bytes; a collision replaces.
-cdef enum:
-    _NAME_SLOTS = 512          # a power of two
-    _NAME_MAX = 64
-    _VALUE_MAX = 64
-    _POS_SLOTS = 64
-cdef list _name_cache = [None] * _NAME_SLOTS
-# The entry used at each field position of the last head: a server sends
-# its names in the same order every time, so the name at position i is
-# usually the one seen there before, and one compare finds it, no hash.
-cdef list _pos_cache = [None] * _POS_SLOTS
+# No cache of names, values or reason phrases beyond the immutable common
+# names above: one, shared or per connection, saved under 3% of a
+# read_response() over a buffered head and nothing measurable in a whole
+# request, and mutable state shared between connections would race on a
+# free-threaded build.
 
 
-@cython.final
-cdef class _NameEntry:
-    """One cached name, and the last value seen with it: servers repeat most
-    values too (Server, Content-Type, Connection, ...), and a repeated value
-    is then the same str again.  Values up to _VALUE_MAX bytes are kept."""
-    cdef object name
-    cdef object low
-    cdef object value
-    cdef size_t name_len
-    cdef size_t value_len
-    cdef char name_raw[_NAME_MAX]
-    cdef char value_raw[_VALUE_MAX]
-
-
-cdef inline uint64_t _load8(const char *p) noexcept:
-    cdef uint64_t w
-    memcpy(&w, p, 8)
-    return w
-
-
-cdef inline bint _same(const char *a, const char *b, size_t n) noexcept:
-    """a[:n] == b[:n] for the short strings of a head, inline: a call to
-    memcmp costs more than the compare itself at these sizes."""
-    cdef size_t i = 0
-    if n >= 8:
-        while i + 8 <= n:
-            if _load8(a + i) != _load8(b + i):
-                return False
-            i += 8
-        # The last eight bytes, overlapping ones already compared.
-        return i == n or _load8(a + n - 8) == _load8(b + n - 8)
-    while i < n:
-        if a[i] != b[i]:
-            return False
-        i += 1
-    return True
-
-
-cdef inline object _entry_value(_NameEntry e, const char *v, size_t n):
-    """The value str for these bytes, from the entry when they repeat."""
-    if e.value_len == n and e.value is not None and _same(e.value_raw, v, n):
-        return e.value
-    value = _latin1(v, n)
-    if n <= _VALUE_MAX:
-        memcpy(e.value_raw, v, n)
-        e.value_len = n
-        e.value = value
-    return value
-
-
-cdef inline bint _entry_is(object cached, const char *p, size_t n) noexcept:
-    """True when cached is an entry for exactly the name bytes p[:n]."""
-    cdef _NameEntry e
-    if cached is None:
-        return False
-    e = <_NameEntry>cached
-    return e.name_len == n and _same(e.name_raw, p, n)
-
-
-cdef inline size_t _name_slot(const char *p, size_t n) noexcept:
-    """A multiplicative hash of the name's bytes, eight at a time, folded to
-    a slot; only a cache index, so any spread of real names will do."""
-    cdef uint64_t h = <uint64_t>n * 0x9E3779B97F4A7C15ULL
-    cdef size_t i = 0
-    cdef uint64_t w
-    while i + 8 <= n:
-        h = (h ^ _load8(p + i)) * 0xFF51AFD7ED558CCDULL
-        i += 8
-    if i < n:
-        if n >= 8:
-            # The last eight bytes, overlapping ones already mixed in.
-            w = _load8(p + n - 8)
-        else:
-            w = 0
-            while i < n:
-                w = (w << 8) | <unsigned char>p[i]
-                i += 1
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL
-    h ^= h >> 29
-    return <size_t>((h ^ (h >> 17)) & (_NAME_SLOTS - 1))
-
-
-cdef _NameEntry _new_entry(const char *p, size_t n):
-    """Decode a name not in the cache, as sent and lower-cased, into a new
-    entry (n <= _NAME_MAX).  Names are token characters, so ASCII
-    lower-casing is the whole of str.lower()."""
-    cdef _NameEntry e = _NameEntry.__new__(_NameEntry)
-    cdef char low[_NAME_MAX]
+cdef object _lower_str(const char *p, size_t n):
+    """The str of the name p[:n] lower-cased.  Names are token characters,
+    so ASCII lower-casing is the whole of str.lower()."""
+    cdef char small[64]
+    cdef char *lb = small
     cdef size_t j
-    cdef bint upper = False
-    cdef Py_ssize_t k = _common_index(p, n)
-    if k >= 0:
-        e.name = <str>PyTuple_GET_ITEM(_common_str, k)
-        e.low = <str>PyTuple_GET_ITEM(_common_low, k)
-    else:
-        e.name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
-        for j in range(n):
-            if b'A' <= p[j] <= b'Z':
-                low[j] = p[j] + 32
-                upper = True
-            else:
-                low[j] = p[j]
-        e.low = PyUnicode_DecodeLatin1(low, <Py_ssize_t>n, NULL) if upper else e.name
-    memcpy(e.name_raw, p, n)
-    e.name_len = n
-    e.value = None
-    e.value_len = 0
-    return e
-
-
-cdef object _long_name_low(const char *p, size_t n):
-    """The lower-cased str of a name too long for the cache."""
-    cdef char *lb = <char *>malloc(n)
-    cdef size_t j
-    if lb == NULL:
-        raise MemoryError()
-    for j in range(n):
-        lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
+    if n > sizeof(small):
+        lb = <char *>malloc(n)
+        if lb == NULL:
+            raise MemoryError()
     try:
+        for j in range(n):
+            lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
         return PyUnicode_DecodeLatin1(lb, <Py_ssize_t>n, NULL)
     finally:
-        free(lb)
+        if lb != small:
+            free(lb)
 
 
-cdef inline _NameEntry _entry_for(const char *p, size_t n, size_t i):
-    """The cache entry for the name p[:n] (n <= _NAME_MAX), field number i
-    of its head: the entry used at that position last time when it is the
-    same name, else the hashed one, else a new one."""
-    cdef object cached = <object>PyList_GET_ITEM(_pos_cache, i) if i < _POS_SLOTS else None
-    cdef size_t slot
-    if _entry_is(cached, p, n):
-        return <_NameEntry>cached
-    slot = _name_slot(p, n)
-    cached = <object>PyList_GET_ITEM(_name_cache, slot)
-    if not _entry_is(cached, p, n):
-        cached = _new_entry(p, n)
-        _name_cache[slot] = cached
-    if i < _POS_SLOTS:
-        _pos_cache[i] = cached
-    return <_NameEntry>cached
+cdef inline object _name_str(const char *p, size_t n):
+    """The field name p[:n] as sent: the shared interned str of a common
+    name, else a fresh one."""
+    cdef Py_ssize_t k = _common_index(p, n)
+    if k >= 0:
+        return <object>PyTuple_GET_ITEM(_common_str, k)
+    return PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
 
 
 cdef dict _make_fields(const char *buf, const pool_header *h, size_t count):
     """The parsed fields in HTTPHeaderDict's own layout, built once:
     {lower-case name: [name as first seen, value, value, ...]}."""
     cdef dict out = <dict>_new_dict_presized(<Py_ssize_t>count)
-    cdef size_t i, n
+    cdef size_t i
+    cdef Py_ssize_t k
     cdef const char *p
-    cdef object name
-    cdef _NameEntry entry
+    cdef object name, low, value
+    cdef list fresh
+    cdef PyObject *found
     for i in range(count):
         p = buf + h[i].name_off
-        n = h[i].name_len
-        if n > _NAME_MAX:
-            name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
-            _add_field(out, name, _long_name_low(p, n),
-                       _latin1(buf + h[i].value_off, h[i].value_len))
-            continue
-        entry = _entry_for(p, n, i)
-        _add_field(out, entry.name, entry.low,
-                   _entry_value(entry, buf + h[i].value_off, h[i].value_len))
+        k = _common_index(p, h[i].name_len)
+        if k >= 0:
+            name = <object>PyTuple_GET_ITEM(_common_str, k)
+            low = <object>PyTuple_GET_ITEM(_common_low, k)
+        else:
+            name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>h[i].name_len, NULL)
+            low = _lower_str(p, h[i].name_len)
+        value = _latin1(buf + h[i].value_off, h[i].value_len)
+        # One dict probe: insert a fresh [name, value] unless the name is
+        # already there (a repeated field, rare), then add to that list.
+        fresh = [name, value]
+        found = PyDict_SetDefault(out, low, fresh)
+        if found != <PyObject *>fresh:
+            (<list>found).append(value)
     return out
 
 
-cdef inline int _add_field(dict out, object name, object low, object value) except -1:
-    # One dict probe: insert a fresh [name, value] unless the name is
-    # already there (a repeated field, rare), then add to that list.
-    cdef list fresh = [name, value]
-    cdef PyObject *found = PyDict_SetDefault(out, low, fresh)
-    if found != <PyObject *>fresh:
-        (<list>found).append(value)
-    return 0
-
-
-# The last reason phrase: almost every response says "OK", and the same
-# bytes give back the same str.
-cdef enum:
-    _REASON_MAX = 32
-cdef object _last_reason = _EMPTY_STR
-cdef size_t _last_reason_len = 0
-cdef char _last_reason_raw[_REASON_MAX]
-
-
-cdef inline object _reason_str(const char *p, size_t n):
-    """The reason phrase as str, the cached one when the bytes repeat."""
-    global _last_reason, _last_reason_len
-    if n == _last_reason_len and _same(_last_reason_raw, p, n):
-        return _last_reason
-    value = _latin1(p, n)
-    if n <= _REASON_MAX:
-        memcpy(_last_reason_raw, p, n)
-        _last_reason_len = n
-        _last_reason = value
-    return value
-
-
 cdef list _make_headers(const char *buf, const pool_header *h, size_t count):
-    """The parsed slices as [(name, value), ...], latin-1, built once."""
+    """The parsed fields as [(name, value), ...], latin-1, built once."""
     cdef list out = []
-    cdef size_t i, n
-    cdef const char *p
-    cdef _NameEntry entry
+    cdef size_t i
     for i in range(count):
-        p = buf + h[i].name_off
-        n = h[i].name_len
-        if n > _NAME_MAX:
-            out.append((PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL),
-                        _latin1(buf + h[i].value_off, h[i].value_len)))
-        else:
-            entry = _entry_for(p, n, i)
-            out.append((entry.name, _entry_value(entry, buf + h[i].value_off, h[i].value_len)))
+        out.append((_name_str(buf + h[i].name_off, h[i].name_len),
+                    _latin1(buf + h[i].value_off, h[i].value_len)))
     return out
 
 
@@ -876,6 +719,11 @@ def serialize_request(method, target, headers) -> bytes:
 
 # ------------------------------------------------------------------ Reader
 
+cdef inline Py_ssize_t _at_most(Py_ssize_t n, uint64_t limit) noexcept:
+    """min(n, limit) for a byte count and a 64-bit remainder."""
+    return n if <uint64_t>n <= limit else <Py_ssize_t>limit
+
+
 @cython.final
 cdef class Reader:
     """Reads responses from one connection: heads, framing and bodies.
@@ -1013,37 +861,31 @@ cdef class Reader:
             self._sock.settimeout(remaining)
         return 0
 
-    cdef Py_ssize_t _recv_view(self, object view, Py_ssize_t size, Py_ssize_t limit=0) except -1:
+    cdef Py_ssize_t _recv(self, object view, Py_ssize_t size) except -1:
+        """recv_into the view of size bytes; 0 at EOF."""
         cdef Py_ssize_t n
         self._before_recv()
-        if limit:
-            n = self._recv_into(view, limit)
-        else:
-            n = self._recv_into(view)
+        n = self._recv_into(view)
         if n < 0 or n > size:
             raise ProtocolError(f"recv_into returned {n} for a {size}-byte buffer")
         if n == 0:
             self._peer_eof = True
         return n
 
-    cdef Py_ssize_t _recv_buffer(self, Py_ssize_t limit=0) except -1:
-        """Receive into the free end of the buffer (at most limit bytes
-        when limit > 0 and the buffer is empty); 0 at EOF."""
+    cdef Py_ssize_t _recv_buffer(self) except -1:
+        """Receive into the free end of the buffer; 0 at EOF."""
         cdef Py_ssize_t n
         cdef object view
         if self._pos == self._end:
             self._pos = self._end = 0
-            if 0 < limit < self._cap:
-                n = self._recv_view(self._view, limit, limit)
-            else:
-                n = self._recv_view(self._view, self._cap)
+            n = self._recv(self._view, self._cap)
         else:
             if self._pos:
                 memmove(self._buf, self._buf + self._pos, <size_t>(self._end - self._pos))
                 self._end -= self._pos
                 self._pos = 0
             view = PyMemoryView_FromMemory(self._buf + self._end, self._cap - self._end, PyBUF_WRITE)
-            n = self._recv_view(view, self._cap - self._end)
+            n = self._recv(view, self._cap - self._end)
             if Py_REFCNT(view) > 1:
                 view.release()
         self._end += n
@@ -1053,7 +895,7 @@ cdef class Reader:
         """Receive straight into the caller's memory; 0 at EOF."""
         cdef Py_ssize_t n
         cdef object view = PyMemoryView_FromMemory(dst, size, PyBUF_WRITE)
-        n = self._recv_view(view, size)
+        n = self._recv(view, size)
         if Py_REFCNT(view) > 1:
             # The socket kept a reference: cut it off from memory we don't own.
             view.release()
@@ -1095,7 +937,7 @@ cdef class Reader:
             self._ended = True
             raise
         head = self._buf + self._head_off
-        reason = _reason_str(head + self._hp.reason_off, self._hp.reason_len)
+        reason = _latin1(head + self._hp.reason_off, self._hp.reason_len)
         fields = _make_fields(head, self._hdrs, self._hp.num_headers)
         if preload:
             if self._framing == POOL_FRAMING_NONE:
@@ -1204,158 +1046,135 @@ cdef class Reader:
                                self._ch.remaining if self._ch.remaining else 1)
         raise ProtocolError(f"Connection broken: {e!r}", e)
 
-    cdef Py_ssize_t _fill(self, char *dst, Py_ssize_t want, int mode) except -1:
-        """Move up to want body bytes to dst (NULL: discard them), fewer only
-        at the end of the body, or as ``mode`` says (see _ONE_RECV,
-        _ONE_CHUNK).  Counts them in bytes_read."""
-        cdef bint single = mode == _ONE_RECV
-        cdef Py_ssize_t got = 0, n, k, avail
-        cdef size_t consumed, doff, dlen
-        cdef int r
+    cdef inline Py_ssize_t _copy_out(self, char *dst, Py_ssize_t at, Py_ssize_t n) noexcept:
+        """Move up to n buffered bytes to dst[at:]; return how many."""
+        if n > self._end - self._pos:
+            n = self._end - self._pos
+        memcpy(dst + at, self._buf + self._pos, <size_t>n)
+        self._pos += n
+        return n
+
+    cdef Py_ssize_t _into(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """Put up to want body bytes into dst, fewer only at the end of the
+        body or as ``mode`` says (_TO_END, _ONE_RECV, _ONE_CHUNK); 0 only
+        at the end.  Counts them in bytes_read."""
+        cdef Py_ssize_t got
         if self._ended:
             return 0
         if self._framing == POOL_FRAMING_LENGTH:
-            while got < want:
-                if self._remaining == 0:
-                    self._complete = self._ended = True
-                    break
-                avail = self._end - self._pos
-                if avail > 0:
-                    n = want - got
-                    if n > avail:
-                        n = avail
-                    if <uint64_t>n > self._remaining:
-                        n = <Py_ssize_t>self._remaining
-                    if dst != NULL:
-                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                    self._pos += n
-                    got += n
-                    self._remaining -= <uint64_t>n
-                    continue
-                if single and got > 0:
-                    break
-                n = want - got
-                if <uint64_t>n > self._remaining:
-                    n = <Py_ssize_t>self._remaining
-                if want < _DIRECT_MIN:
-                    k = self._recv_buffer()
-                elif dst == NULL:
-                    # Discarding: the buffer stands in for the caller's
-                    # memory, filled no further than the body goes.
-                    k = self._recv_buffer(n)
-                else:
-                    k = self._recv_direct(dst + got, n)
-                    got += k
-                    self._remaining -= <uint64_t>k
-                if k == 0:
-                    self._eof(got)
-                    break
-            if self._remaining == 0:
-                self._complete = self._ended = True
+            got = self._into_length(dst, want, mode)
         elif self._framing == POOL_FRAMING_CHUNKED:
-            while got < want:
-                if mode == _ONE_CHUNK and got > 0 and self._pend == 0 and self._ch.remaining == 0:
-                    break  # the current chunk's data is all out
-                if self._pend > 0:
-                    n = want - got
-                    if n > self._pend:
-                        n = self._pend
-                    if dst != NULL:
-                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                    self._pos += n
-                    self._pend -= n
-                    got += n
-                    continue
-                if self._ch.done:
-                    self._complete = self._ended = True
-                    break
-                avail = self._end - self._pos
-                if self._ch.remaining > 0:
-                    if avail > 0:
-                        n = want - got
-                        if n > avail:
-                            n = avail
-                        if <uint64_t>n > self._ch.remaining:
-                            n = <Py_ssize_t>self._ch.remaining
-                        if dst != NULL:
-                            memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                        self._pos += n
-                        got += n
-                        pool_chunked_consumed_data(&self._ch, <uint64_t>n)
-                        continue
-                    if single and got > 0:
-                        break
-                    if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
-                        self._set_buffer(_BIG_BUFFER)
-                    n = want - got
-                    if <uint64_t>n > self._ch.remaining:
-                        n = <Py_ssize_t>self._ch.remaining
-                    if n < _DIRECT_MIN or n < self._cap:
-                        k = self._recv_buffer()
-                    elif dst == NULL:
-                        k = self._recv_buffer(n)
-                    else:
-                        k = self._recv_direct(dst + got, n)
-                        got += k
-                        pool_chunked_consumed_data(&self._ch, <uint64_t>k)
-                    if k == 0:
-                        self._eof(got)
-                    continue
-                if avail > 0:
-                    r = pool_chunked_feed(&self._ch, self._buf + self._pos, <size_t>avail,
-                                          &consumed, &doff, &dlen)
-                    if r == POOL_CHUNK_DATA:
-                        # Take the data at once (small chunks come by the
-                        # thousand); what doesn't fit waits as _pend.
-                        self._pos += <Py_ssize_t>doff
-                        n = want - got
-                        if <size_t>n > dlen:
-                            n = <Py_ssize_t>dlen
-                        if dst != NULL:
-                            memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                        self._pos += n
-                        got += n
-                        self._pend = <Py_ssize_t>dlen - n
-                        continue
-                    if r == POOL_CHUNK_DONE:
-                        self._pos += <Py_ssize_t>consumed
-                        self._complete = self._ended = True
-                        break
-                    if r != POOL_NEED_MORE:
-                        raise _wire_error(r)
-                    self._pos += <Py_ssize_t>consumed
-                if single and got > 0:
-                    break
-                if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
-                    self._set_buffer(_BIG_BUFFER)
-                if self._recv_buffer() == 0:
-                    self._eof(got)
+            got = self._into_chunked(dst, want, mode)
         else:
-            # FRAMING_CLOSE: everything until the peer closes.
-            while got < want:
-                avail = self._end - self._pos
-                if avail > 0:
-                    n = want - got
-                    if n > avail:
-                        n = avail
-                    if dst != NULL:
-                        memcpy(dst + got, self._buf + self._pos, <size_t>n)
-                    self._pos += n
-                    got += n
-                    continue
-                if single and got > 0:
-                    break
-                n = want - got
-                if dst != NULL and want >= _DIRECT_MIN:
-                    k = self._recv_direct(dst + got, n)
-                    got += k
-                else:
-                    k = self._recv_buffer()
-                if k == 0:
-                    self._eof(got)
-                    break
+            got = self._into_close(dst, want, mode)
         self._bytes_read += got
         return got
+
+    cdef Py_ssize_t _into_length(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """A Content-Length body: never a byte past its end."""
+        cdef Py_ssize_t got = 0, n
+        while got < want and self._remaining > 0:
+            n = _at_most(want - got, self._remaining)
+            if self._end > self._pos:
+                n = self._copy_out(dst, got, n)
+            elif mode == _ONE_RECV and got > 0:
+                break
+            elif want >= _DIRECT_MIN:
+                n = self._recv_direct(dst + got, n)
+                if n == 0:
+                    self._eof(got)
+                    break
+            else:
+                if self._recv_buffer() == 0:
+                    self._eof(got)
+                    break
+                continue
+            got += n
+            self._remaining -= <uint64_t>n
+        if self._remaining == 0:
+            self._complete = self._ended = True
+        return got
+
+    cdef Py_ssize_t _into_close(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """A body delimited by the close of the connection."""
+        cdef Py_ssize_t got = 0, n
+        while got < want:
+            if self._end > self._pos:
+                n = self._copy_out(dst, got, want - got)
+            elif mode == _ONE_RECV and got > 0:
+                break
+            elif want >= _DIRECT_MIN:
+                n = self._recv_direct(dst + got, want - got)
+                if n == 0:
+                    self._eof(got)
+                    break
+            else:
+                if self._recv_buffer() == 0:
+                    self._eof(got)
+                    break
+                continue
+            got += n
+        return got
+
+    cdef Py_ssize_t _into_chunked(self, char *dst, Py_ssize_t want, int mode) except -1:
+        """A chunked body: the chunks' data, their framing consumed on the
+        way (_next_chunk)."""
+        cdef Py_ssize_t got = 0, n
+        cdef bint between
+        while got < want and not self._ended:
+            between = self._pend == 0 and self._ch.remaining == 0
+            if between and mode == _ONE_CHUNK and got > 0:
+                break  # the current chunk's data is all out
+            if self._pend > 0:
+                n = self._copy_out(dst, got, want - got if want - got < self._pend else self._pend)
+                self._pend -= n
+            elif between and (self._end > self._pos or self._ch.done):
+                self._next_chunk()
+                continue
+            elif self._end > self._pos:
+                n = self._copy_out(dst, got, _at_most(want - got, self._ch.remaining))
+                pool_chunked_consumed_data(&self._ch, <uint64_t>n)
+            elif mode == _ONE_RECV and got > 0:
+                break
+            else:
+                if want - got >= _BIG_BUFFER and self._cap < _BIG_BUFFER:
+                    self._set_buffer(_BIG_BUFFER)
+                n = _at_most(want - got, self._ch.remaining)
+                if n < _DIRECT_MIN or n < self._cap:
+                    # Framing, or data better received in large blocks.
+                    if self._recv_buffer() == 0:
+                        self._eof(got)
+                    continue
+                n = self._recv_direct(dst + got, n)
+                if n == 0:
+                    self._eof(got)
+                pool_chunked_consumed_data(&self._ch, <uint64_t>n)
+            got += n
+        return got
+
+    cdef int _next_chunk(self) except -1:
+        """Consume buffered chunk framing (data CRLF, size lines, the last
+        chunk and trailers) up to the next chunk's data (_pend bytes of it
+        then wait at _buf[_pos:]), the end of the body, or the end of what
+        is buffered."""
+        cdef size_t consumed, doff, dlen
+        cdef int r
+        if self._ch.done:
+            self._complete = self._ended = True
+            return 0
+        r = pool_chunked_feed(&self._ch, self._buf + self._pos, <size_t>(self._end - self._pos),
+                              &consumed, &doff, &dlen)
+        if r == POOL_CHUNK_DATA:
+            self._pos += <Py_ssize_t>doff
+            self._pend = <Py_ssize_t>dlen
+        elif r == POOL_CHUNK_DONE:
+            self._pos += <Py_ssize_t>consumed
+            self._complete = self._ended = True
+        elif r == POOL_NEED_MORE:
+            self._pos += <Py_ssize_t>consumed
+        else:
+            raise _wire_error(r)
+        return 0
 
     cdef bint _at_end(self) noexcept:
         """The body is over: complete, or a Content-Length body whose peer
@@ -1364,33 +1183,18 @@ cdef class Reader:
                                   and self._framing == POOL_FRAMING_LENGTH)
 
     cdef int _finish_chunked(self) except -1:
-        """Consume chunk framing (data CRLF, size lines, the last chunk and
-        trailers) up to the next chunk data or the end of the body."""
-        cdef size_t consumed, doff, dlen
-        cdef int r
+        """Consume chunk framing up to the next chunk data or the end of the
+        body, receiving as needed."""
         while not self._ended and self._pend == 0 and self._ch.remaining == 0:
-            if self._ch.done:
-                self._complete = self._ended = True
-            elif self._end > self._pos:
-                r = pool_chunked_feed(&self._ch, self._buf + self._pos,
-                                      <size_t>(self._end - self._pos), &consumed, &doff, &dlen)
-                if r == POOL_CHUNK_DATA:
-                    self._pos += <Py_ssize_t>doff
-                    self._pend = <Py_ssize_t>dlen
-                elif r == POOL_CHUNK_DONE:
-                    self._pos += <Py_ssize_t>consumed
-                    self._complete = self._ended = True
-                elif r == POOL_NEED_MORE:
-                    self._pos += <Py_ssize_t>consumed
-                else:
-                    raise _wire_error(r)
+            if self._end > self._pos or self._ch.done:
+                self._next_chunk()
             elif self._recv_buffer() == 0:
                 self._eof(0)
         return 0
 
     cdef object _read_bytes(self, Py_ssize_t amt, int mode):
         """A bytes object of up to amt body bytes (amt < 0: all of them, or
-        as ``mode`` stops _fill), allocated once at a bounded size and grown
+        as ``mode`` stops _into), allocated once at a bounded size and grown
         in place as data comes."""
         cdef bint single = mode == _ONE_RECV
         cdef Py_ssize_t total, size, got = 0, n
@@ -1428,7 +1232,7 @@ cdef class Reader:
         pool_advise_huge(_bytes_data(out), size)
         try:
             while True:
-                n = self._fill(_bytes_data(out) + got, size - got, mode)
+                n = self._into(_bytes_data(out) + got, size - got, mode)
                 got += n
                 if single or got < size or got == total:
                     break
@@ -1493,7 +1297,7 @@ cdef class Reader:
         cdef Py_buffer pb
         PyObject_GetBuffer(buf, &pb, PyBUF_WRITABLE)
         try:
-            return self._fill(<char *>pb.buf, pb.len, _TO_END)
+            return self._into(<char *>pb.buf, pb.len, _TO_END)
         except BaseException:
             self._failed = True
             raise
@@ -1522,7 +1326,7 @@ cdef class Reader:
                     scratch = <char *>malloc(<size_t>size)
                     if scratch == NULL:
                         raise MemoryError()
-                n = self._fill(scratch, left if left < size else size, _ONE_RECV)
+                n = self._into(scratch, left if left < size else size, _ONE_RECV)
                 if n == 0:
                     break
                 left -= n

@@ -103,13 +103,24 @@ _DIRECT_MIN = 16384
 # chunk is at least a buffer long.  The compiled Reader does the same.
 _BIG_BUFFER = 256 * 1024
 # A run of small chunks that share one size line is decoded in one pass over
-# the buffer (see Reader._chunk_run), for chunks of at most _RUN_MAX_SIZE
-# bytes (larger ones gain nothing), at most _RUN_MAX_CHUNKS per pass so that
-# a pass that fails costs a bounded amount; after a failed pass the next
-# _RUN_BACKOFF chunks go through the byte-exact state machine.
+# the buffer (_ChunkState.run): the byte-exact state machine costs this
+# twin some 20 us a chunk, 40 times the time of the run's split for 100-byte
+# chunks, while the C decoder needs nanoseconds a chunk and has no such path.
+# For chunks of at most _RUN_MAX_SIZE bytes (larger ones gain nothing), at
+# most _RUN_MAX_CHUNKS per pass so that a pass that fails costs a bounded
+# amount; after a failed pass the next _RUN_BACKOFF chunks go through the
+# state machine.
 _RUN_MAX_SIZE = 4096
 _RUN_MAX_CHUNKS = 1024
 _RUN_BACKOFF = 32
+
+# How far one Reader._into() goes: until the destination is full or the body
+# ends; or stop once some bytes came (from the buffer or from one recv); or
+# stop at the end of the current chunk's data (read_chunk()).  The compiled
+# Reader has the same three.
+_TO_END = 0
+_ONE_RECV = 1
+_ONE_CHUNK = 2
 
 # ----------------------------------------------------------------- error codes
 # The numbers of enum pool_status in csrc/pool_http.h.
@@ -644,15 +655,25 @@ class _ChunkState:
     def run(self, buf: Any, view: memoryview, start: int, end: int, room: int) -> Optional[Tuple[bytes, int]]:
         """Decode, in one pass, a run of whole chunks in buf[start:end] that
         all carry the same plain size line (hex digits, CRLF), with at most
-        ``room`` data bytes; ``view`` is a memoryview of ``buf``.  Call it
-        at the start of a size line.  Returns (data, position after the run)
-        or None (then nothing is consumed and ``scan`` goes on byte by byte).
+        ``room`` data bytes; ``view`` is a memoryview of ``buf``.  Returns
+        (data, position after it) or None (then nothing is consumed and
+        ``scan`` goes on byte by byte).  At the CRLF that ends chunk data,
+        takes just that CRLF (data b""), so that a run can start after it.
 
         Splitting the run at CRLF + that size line gives the chunks' data
         exactly when every piece is as long as the size says: a separator
         found inside the data, or a chunk of another size, makes some piece
         shorter.
         """
+        if end - start <= 64 or self.line:
+            return None
+        if self.state == _S_DATA_END:
+            if self.saw_cr or not buf.startswith(b"\r\n", start):
+                return None
+            self.state = _S_SIZE
+            return b"", start + 2
+        if self.state != _S_SIZE:
+            return None
         if self.run_backoff:
             self.run_backoff -= 1
             return None
@@ -752,17 +773,11 @@ class ChunkedDecoder:
                 if not st.remaining:
                     st.state = _S_DATA_END
                 continue
-            if end - pos > 64:
-                # A CRLF after chunk data, then possibly a run of chunks.
-                if state == _S_DATA_END and not st.saw_cr and data.startswith(b"\r\n", pos):
-                    pos += 2
-                    st.state = state = _S_SIZE
-                if state == _S_SIZE and not st.line:
-                    found = st.run(data, view, pos, end, end)
-                    if found is not None:
-                        parts.append(found[0])
-                        pos = found[1]
-                        continue
+            found = st.run(data, view, pos, end, end)
+            if found is not None:
+                parts.append(found[0])
+                pos = found[1]
+                continue
             pos = st.scan(data, pos, end)
             if st.state == _S_DONE:
                 self.unused = bytes(data[pos:])
@@ -948,11 +963,8 @@ class Reader:
         self._buf, self._view = buf, memoryview(buf)
         self._start, self._end = 0, n
 
-    def _fill(self, big: bool = False) -> int:
-        """Receive more bytes after those buffered; 0 at EOF.  ``big``: a
-        large read is under way; use a large buffer."""
-        if big and len(self._buf) < _BIG_BUFFER:
-            self._grow_buffer(_BIG_BUFFER)
+    def _recv_buffer(self) -> int:
+        """Receive more bytes after those buffered; 0 at EOF."""
         start, end = self._start, self._end
         if start == end:
             self._start = self._end = start = end = 0
@@ -1036,7 +1048,7 @@ class Reader:
                 if end - start > max_head:
                     _raise_for(_E_HEAD_TOO_LARGE)
                 searched = end - start
-                if not self._fill():
+                if not self._recv_buffer():
                     if self._end == self._start and not self.response_started:
                         raise RemoteDisconnected("Remote end closed connection without response")
                     raise ProtocolError("Connection broken: response head truncated")
@@ -1070,19 +1082,18 @@ class Reader:
         a body whose length is not enforced)."""
         return self.complete or (self._eof and self._start == self._end and self.framing == FRAMING_LENGTH)
 
-    def _into(self, dest: memoryview, single: bool, one_chunk: bool = False) -> int:
+    def _into(self, dest: memoryview, mode: int) -> int:
         """Put body bytes into ``dest`` (len > 0) until it is full or the body
-        ends; with ``single``, stop rather than recv once some bytes are in;
-        with ``one_chunk``, stop at the end of the current chunk's data.
-        Returns the count; 0 only at the end of the body."""
+        ends, or as ``mode`` says (_TO_END, _ONE_RECV, _ONE_CHUNK).  Returns
+        the count; 0 only at the end of the body."""
         try:
             framing = self.framing
             if framing == FRAMING_LENGTH:
-                got = self._into_plain(dest, single, True)
+                got = self._into_length(dest, mode)
             elif framing == FRAMING_CHUNKED:
-                got = self._into_chunked(dest, single, one_chunk)
+                got = self._into_chunked(dest, mode)
             elif framing == FRAMING_CLOSE:
-                got = self._into_plain(dest, single, False)
+                got = self._into_close(dest, mode)
             else:
                 got = 0
         except BaseException:
@@ -1091,23 +1102,23 @@ class Reader:
         self.bytes_read += got
         return got
 
-    def _copy_out(self, dest: memoryview, got: int, n: int) -> None:
+    def _copy_out(self, dest: memoryview, at: int, n: int) -> int:
+        """Move up to n buffered bytes to dest[at:]; return how many."""
         s = self._start
-        dest[got : got + n] = self._view[s : s + n]
+        n = min(n, self._end - s)
+        dest[at : at + n] = self._view[s : s + n]
         self._start = s + n
+        return n
 
-    def _into_plain(self, dest: memoryview, single: bool, sized: bool) -> int:
-        """Body bytes delimited by Content-Length (``sized``) or by the close
-        of the connection: the two differ only in where the body ends."""
+    def _into_length(self, dest: memoryview, mode: int) -> int:
+        """A Content-Length body: never a byte past its end."""
         remaining = self.length_remaining or 0
-        want = min(len(dest), remaining) if sized else len(dest)
+        want = min(len(dest), remaining)
         got = 0
         while got < want:
-            avail = self._end - self._start
-            if avail:
-                n = min(avail, want - got)
-                self._copy_out(dest, got, n)
-            elif single and got:
+            if self._end > self._start:
+                n = self._copy_out(dest, got, want - got)
+            elif mode == _ONE_RECV and got:
                 break
             elif self._eof:
                 n = 0
@@ -1117,95 +1128,95 @@ class Reader:
                 # released even when recv raises (see _recv).
                 with dest[got:want] as part:
                     n = self._recv(part)
+            elif self._recv_buffer():
+                continue
             else:
-                if self._fill():
-                    continue
                 n = 0
             if not n:
-                if not sized:
-                    self.complete = True
-                    return got
                 # The peer closed before the body ended.
                 self.length_remaining = remaining - got
                 if self.enforce_content_length:
                     raise _incomplete(self.bytes_read + got, remaining - got)
                 return got
             got += n
-        if sized:
-            self.length_remaining = remaining = remaining - got
-            if not remaining:
-                self.complete = True
+        self.length_remaining = remaining = remaining - got
+        if not remaining:
+            self.complete = True
         return got
 
-    def _into_chunked(self, dest: memoryview, single: bool, one_chunk: bool = False) -> int:
+    def _into_close(self, dest: memoryview, mode: int) -> int:
+        """A body delimited by the close of the connection."""
+        want = len(dest)
+        got = 0
+        while got < want:
+            if self._end > self._start:
+                n = self._copy_out(dest, got, want - got)
+            elif mode == _ONE_RECV and got:
+                break
+            elif self._eof:
+                n = 0
+            elif want >= _DIRECT_MIN:
+                with dest[got:want] as part:
+                    n = self._recv(part)
+            elif self._recv_buffer():
+                continue
+            else:
+                n = 0
+            if not n:
+                self.complete = True
+                break
+            got += n
+        return got
+
+    def _into_chunked(self, dest: memoryview, mode: int) -> int:
+        """A chunked body: the chunks' data, their framing consumed on the
+        way (_ChunkState.scan)."""
         c = self._chunk
         assert c is not None
         want = len(dest)
         got = 0
-        while got < want:
-            state = c.state
-            if one_chunk and got and state != _S_DATA:
-                break  # the current chunk's data is all out
-            if state == _S_DONE:
-                self.complete = True
-                break
-            if state == _S_FAILED:
+        while got < want and c.state != _S_DONE:
+            if c.state == _S_FAILED:
                 raise InvalidChunkedEncoding("the chunked body was already found malformed")
-            avail = self._end - self._start
-            if state == _S_DATA:
-                if avail:
-                    n = min(avail, want - got, c.remaining)
-                    self._copy_out(dest, got, n)
-                elif single and got:
-                    break
-                elif self._eof:
-                    raise _incomplete(self.bytes_read + got, c.remaining)
-                else:
-                    if want >= _BIG_BUFFER and len(self._buf) < _BIG_BUFFER:
-                        self._grow_buffer(_BIG_BUFFER)
-                    n = min(want - got, c.remaining)
-                    if n >= _DIRECT_MIN and n >= len(self._buf):
-                        with dest[got : got + n] as part:
-                            n = self._recv(part)
-                        if not n:
-                            raise _incomplete(self.bytes_read + got, c.remaining)
-                    elif self._fill():
-                        continue
-                    else:
-                        raise _incomplete(self.bytes_read + got, c.remaining)
+            between = c.state != _S_DATA
+            if between and mode == _ONE_CHUNK and got:
+                break  # the current chunk's data is all out
+            if between and self._end > self._start:
+                found = None if mode == _ONE_CHUNK else c.run(self._buf, self._view, self._start, self._end, want - got)
+                if found is None:
+                    self._start = c.scan(self._buf, self._start, self._end)
+                    continue
+                data, self._start = found
+                n = len(data)
+                dest[got : got + n] = data
                 got += n
-                c.remaining -= n
-                if not c.remaining:
-                    c.state = _S_DATA_END
-            elif avail:
-                if state == _S_DATA_END and avail > 64 and not c.saw_cr and self._buf.startswith(b"\r\n", self._start):
-                    # The CRLF after chunk data, taken here so that a run of
-                    # chunks can start at the size line that follows.
-                    self._start += 2
-                    c.state = state = _S_SIZE
-                if state == _S_SIZE and not c.line and avail > 64 and not one_chunk:
-                    n = self._chunk_run(c, dest, got, want)
-                    if n:
-                        got += n
-                        continue
-                self._start = c.scan(self._buf, self._start, self._end)
-            elif single and got:
+                continue
+            if self._end > self._start:
+                n = self._copy_out(dest, got, min(want - got, c.remaining))
+            elif mode == _ONE_RECV and got:
                 break
-            elif self._eof or not self._fill(want >= _BIG_BUFFER):
-                # Inside the framing: at least the end of the body is missing.
-                raise _incomplete(self.bytes_read + got, 1)
+            elif self._eof:
+                raise _incomplete(self.bytes_read + got, c.remaining or 1)
+            else:
+                if want - got >= _BIG_BUFFER and len(self._buf) < _BIG_BUFFER:
+                    self._grow_buffer(_BIG_BUFFER)
+                n = min(want - got, c.remaining)
+                if n < _DIRECT_MIN or n < len(self._buf):
+                    # Framing, or data better received in large blocks.
+                    if not self._recv_buffer():
+                        raise _incomplete(self.bytes_read + got, c.remaining or 1)
+                    continue
+                with dest[got : got + n] as part:
+                    n = self._recv(part)
+                if not n:
+                    raise _incomplete(self.bytes_read + got, c.remaining)
+            got += n
+            c.remaining -= n
+            if not c.remaining:
+                c.state = _S_DATA_END
+        if c.state == _S_DONE:
+            self.complete = True
         return got
-
-    def _chunk_run(self, c: _ChunkState, dest: memoryview, got: int, want: int) -> int:
-        """Decode a run of whole buffered chunks (see _ChunkState.run) into
-        dest[got:want]; return the data bytes written, 0 if there is none."""
-        found = c.run(self._buf, self._view, self._start, self._end, want - got)
-        if found is None:
-            return 0
-        data, self._start = found
-        n = len(data)
-        dest[got : got + n] = data
-        return n
 
     def _finish_chunked(self) -> None:
         """Consume the framing that follows the last data byte read (the CRLF,
@@ -1218,7 +1229,7 @@ class Reader:
                     raise InvalidChunkedEncoding("the chunked body was already found malformed")
                 if self._end > self._start:
                     self._start = c.scan(self._buf, self._start, self._end)
-                elif self._eof or not self._fill():
+                elif self._eof or not self._recv_buffer():
                     raise _incomplete(self.bytes_read, 1)
         except BaseException:
             self._failed = True
@@ -1261,7 +1272,7 @@ class Reader:
         pos = 0
         while True:
             with out.getbuffer() as view, view[pos:] as tail:
-                n = self._into(tail, False)
+                n = self._into(tail, _TO_END)
             pos += n
             if pos < size or self._at_end() or pos == limit:
                 break
@@ -1289,7 +1300,7 @@ class Reader:
             while True:
                 size = cap if limit < 0 else min(cap, limit - total)
                 with scratch[:size] as view:
-                    n = self._into(view, False)
+                    n = self._into(view, _TO_END)
                     out.write(view[:n])
                 total += n
                 if n < size or total == limit or self._at_end():
@@ -1309,7 +1320,7 @@ class Reader:
                 return b""
         out = bytearray(amt)
         with memoryview(out) as view:
-            n = self._into(view, True)
+            n = self._into(view, _ONE_RECV)
         del out[n:]
         return bytes(out)
 
@@ -1332,7 +1343,7 @@ class Reader:
             while True:
                 size = len(scratch) if limit < 0 else min(len(scratch), limit - total)
                 with scratch[:size] as view:
-                    n = self._into(view, False, one_chunk=True)
+                    n = self._into(view, _ONE_CHUNK)
                     out.write(view[:n])
                 total += n
                 if n < size or total == limit or c.state != _S_DATA or self._at_end():
@@ -1345,7 +1356,7 @@ class Reader:
         with memoryview(buf) as view, view.cast("B") as flat:
             if not len(flat):
                 return 0
-            return self._into(flat, False)
+            return self._into(flat, _TO_END)
 
     def drain(self, max_bytes: int) -> bool:
         """Read and discard up to ``max_bytes`` of body; True if the body ended."""
@@ -1362,7 +1373,7 @@ class Reader:
                 break
             if scratch is None:
                 scratch = memoryview(bytearray(min(left, 65536)))
-            n = self._into(scratch[: min(left, len(scratch))], True)
+            n = self._into(scratch[: min(left, len(scratch))], _ONE_RECV)
             if not n:
                 break
             left -= n
