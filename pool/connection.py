@@ -218,8 +218,9 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     # keep-alive client asks for the same few URLs again and again.
     _head_cache: tuple[typing.Any, BoundedCache[tuple[str, str], bytes]] | None = None
 
-    # Pool bookkeeping: True while checked out, False once returned, None
-    # for a connection no pool has handed out yet.
+    # Whether a pool has lent this connection out: True while out, False
+    # once given back, None if no pool has lent it yet.  Written only by
+    # _lend and _take_back, which the pool calls.
     _checked_out: bool | None = None
     # A Timeout.total deadline is armed on the Reader (see _arm).
     _armed: bool = False
@@ -600,6 +601,19 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             sock.sendall(data)
         else:
             self._send_body(sock, data, chunks, chunked)
+
+    def _lend(self) -> None:
+        """A pool hands this connection to a request (see _take_back)."""
+        self._checked_out = True
+
+    def _take_back(self) -> bool | None:
+        """A pool takes this connection back: whether it was out (True), was
+        already given back (False: a second return is a no-op for the pool)
+        or was never lent by a pool (None)."""
+        state = self._checked_out
+        if state:
+            self._checked_out = False
+        return state
 
     def _reusable(self) -> bool:
         """Whether the last response on this socket left it fit for another

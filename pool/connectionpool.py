@@ -324,6 +324,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         self._n_stale_retries = 0
         self._n_out = 0
         self._warned_full = False
+        self._foreign_out: weakref.WeakKeyDictionary[typing.Any, bool] = weakref.WeakKeyDictionary()
         # (timeout it was computed for, its result).  The key starts as an
         # object no caller can pass, so timeout=None misses the cache too.
         self._timeout_cache: tuple[object, tuple[typing.Any, typing.Any, typing.Any]] = (object(), (None, None, None))
@@ -392,9 +393,37 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 # Give the slot back, or a blocking pool would shrink.
                 pool.put(None, block=False)
                 raise
-        conn._checked_out = True
+        try:
+            conn._lend()
+        except AttributeError:  # a connection class not derived from ours
+            self._lend_foreign(conn)
         self._n_out += 1
         return conn
+
+    # Which connections are out, for connection classes not derived from
+    # pool's (http.client-derived ones, test doubles): kept here, weakly,
+    # rather than written onto objects the pool does not own.  Pool's own
+    # connections keep it themselves (HTTPConnection._lend/_take_back).
+
+    def _lend_foreign(self, conn: typing.Any) -> None:
+        try:
+            self._foreign_out[conn] = True
+        except TypeError:  # not weak-referenceable: no double-return guard
+            pass
+
+    def _take_back(self, conn: typing.Any) -> bool | None:
+        # True: it was out; False: already given back; None: never lent.
+        try:
+            return conn._take_back()  # type: ignore[no-any-return]
+        except AttributeError:  # a connection class not derived from ours
+            pass
+        try:
+            state = self._foreign_out.get(conn)
+        except TypeError:
+            return None
+        if state:
+            self._foreign_out[conn] = False
+        return state
 
     def _check_age(self, conn: typing.Any) -> None:
         now = time.monotonic()
@@ -416,13 +445,12 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         """
         if conn is not None:
             try:
-                state = conn._checked_out
+                state = conn._take_back()
             except AttributeError:  # a connection class not derived from ours
-                state = None
+                state = self._take_back(conn)
             if state is False:
                 return  # already returned (by its response, or earlier)
             if state:
-                conn._checked_out = False
                 self._n_out -= 1
                 if conn.sock is None:
                     # Closed while out: its response found it unusable.
@@ -472,8 +500,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         # the slot).  Only urlopen calls this, before any response could
         # give the connection back (see _release_finished): it is still
         # this request's, never another's.
-        if getattr(conn, "_checked_out", None):
-            conn._checked_out = False
+        if self._take_back(conn):
             self._n_out -= 1
         self._n_discarded += 1
         conn.close()

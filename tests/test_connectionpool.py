@@ -1,6 +1,7 @@
 """HTTPConnectionPool against a real server on 127.0.0.1: reuse and counters,
 full/empty/blocking pools, stale keep-alive connections, retries, timeouts."""
 
+import http.client
 import logging
 import socket
 import threading
@@ -103,6 +104,47 @@ def test_put_twice_is_harmless(server):
     p._put_conn(c)
     p._put_conn(c)  # must not take a second slot
     assert p.pool.qsize() == 1
+    p.close()
+
+
+class _PoolsSubclass(pool.connection.HTTPConnection):
+    pass
+
+
+class _HttpClientOnly(http.client.HTTPConnection):
+    # Derived from http.client alone: none of pool's connection methods.
+    def __init__(self, host, port=None, timeout=None, **kw):
+        super().__init__(host, port)
+
+
+# (connection class, whether the pool may keep its state on it).
+_CONN_KINDS = [
+    (pool.connection.HTTPConnection, True),
+    (_PoolsSubclass, True),
+    (_HttpClientOnly, False),
+]
+
+
+@pytest.mark.parametrize(("cls", "own"), _CONN_KINDS, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize("returns", ["put", "put-put", "discard", "discard-put"])
+def test_checkout_bookkeeping_for_every_connection_kind(server, cls, own, returns):
+    """in_use counts a connection out and back once however it comes back,
+    a second return takes no second slot, and a connection class not derived
+    from pool's gets no attribute written onto it."""
+    p = HTTPConnectionPool("127.0.0.1", server.port, maxsize=1, block=True)
+    p.ConnectionCls = cls
+    c = p._get_conn()
+    assert p.stats()["in_use"] == 1
+    assert ("_checked_out" in vars(c)) is own
+    for step in returns.split("-"):
+        if step == "put":
+            p._put_conn(c)
+        else:
+            p._discard_conn(c)
+    assert p.stats()["in_use"] == 0
+    assert p.pool.qsize() == 1
+    if not own:
+        assert set(vars(c)) == set(vars(cls("127.0.0.1", server.port)))
     p.close()
 
 
