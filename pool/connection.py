@@ -602,9 +602,18 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         else:
             self._send_body(sock, data, chunks, chunked)
 
-    def _lend(self) -> None:
-        """A pool hands this connection to a request (see _take_back)."""
+    def _lend(self) -> bool:
+        """A pool hands this connection to a request (see _take_back).
+        Returns whether its idle socket can no longer carry one: the server
+        closed it or spoke unasked (see _peer_spoke)."""
         self._checked_out = True
+        if self.sock is None:
+            return False
+        # The common case without a second call: plain TCP, silent.
+        poller = self._poller
+        if poller is not None and self._tls_held is None and not poller.poll(0):
+            return False
+        return self._peer_spoke()
 
     def _take_back(self) -> bool | None:
         """A pool takes this connection back: whether it was out (True), was

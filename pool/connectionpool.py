@@ -375,17 +375,17 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 ) from None
 
         if conn is not None:
-            if conn.sock is not None:
-                try:
-                    dropped = conn._peer_spoke()
-                except AttributeError:
-                    dropped = is_connection_dropped(conn)
-                if dropped:
-                    log.debug("Resetting dropped connection: %s", self.host)
-                    self._n_dropped += 1
-                    conn.close()
-                elif self._idle_timeout is not None or self._max_age is not None:
-                    self._check_age(conn)
+            try:
+                dropped = conn._lend()
+            except AttributeError:  # a connection class not derived from ours
+                self._lend_foreign(conn)
+                dropped = conn.sock is not None and is_connection_dropped(conn)
+            if dropped:
+                log.debug("Resetting dropped connection: %s", self.host)
+                self._n_dropped += 1
+                conn.close()
+            elif conn.sock is not None and (self._idle_timeout is not None or self._max_age is not None):
+                self._check_age(conn)
         else:
             try:
                 conn = self._new_conn()
@@ -393,10 +393,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 # Give the slot back, or a blocking pool would shrink.
                 pool.put(None, block=False)
                 raise
-        try:
-            conn._lend()
-        except AttributeError:  # a connection class not derived from ours
-            self._lend_foreign(conn)
+            try:
+                conn._lend()
+            except AttributeError:  # a connection class not derived from ours
+                self._lend_foreign(conn)
         self._n_out += 1
         return conn
 
@@ -588,7 +588,12 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         response returns ``conn`` to this pool once its body is read.
         """
         self.num_requests += 1
-        connect_t, read_t, total = self._timeouts(timeout)
+        # The pool's own timeout hits _timeouts' cache: read it here.
+        cached = self._timeout_cache
+        if cached[0] is (self.timeout if timeout is _DEFAULT_TIMEOUT else timeout):
+            connect_t, read_t, total = cached[1]
+        else:
+            connect_t, read_t, total = self._timeouts(timeout)
         deadline = None
         if total is not None:
             deadline = time.monotonic() + total
