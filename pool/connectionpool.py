@@ -623,10 +623,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             raise _map_send_error(e, conn)
 
         if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ReadTimeoutError(self, url, f"Read timed out. (total timeout={total})")
-            conn.timeout = remaining if connect_t is None else min(connect_t, remaining)
+            conn.timeout = self._send_timeout(deadline, total, connect_t, url)
 
         try:
             conn.request(
@@ -668,17 +665,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             self._raise_timeout(err=e, url=url, timeout_value=read_t if deadline is None else total)
             raise
         if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                '%s://%s:%s "%s %s %s" %s %s',
-                self.scheme,
-                self.host,
-                self.port,
-                method,
-                url,
-                response.version_string,
-                response.status,
-                response.length_remaining,
-            )
+            self._log_response(method, url, response)
         # The response names this pool from here on, and gives the
         # connection back to it when a body read later ends.  A body already
         # read (preloaded) gives nothing back yet: urlopen does that once it
@@ -697,6 +684,27 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             # it.  Adopted as urllib3 adopts whatever getresponse() returns.
             self._adopt_response(response, conn, retries, preload_content)
         return response
+
+    def _send_timeout(self, deadline: float, total: float, connect_t: float | None, url: str) -> float:
+        # The send's timeout under a Timeout.total deadline: what is left of
+        # it, no more than the connect limit.
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ReadTimeoutError(self, url, f"Read timed out. (total timeout={total})")
+        return remaining if connect_t is None else min(connect_t, remaining)
+
+    def _log_response(self, method: str, url: str, response: BaseHTTPResponse) -> None:
+        log.debug(
+            '%s://%s:%s "%s %s %s" %s %s',
+            self.scheme,
+            self.host,
+            self.port,
+            method,
+            url,
+            response.version_string,
+            response.status,
+            response.length_remaining,
+        )
 
     def _adopt_response(
         self, response: typing.Any, conn: HTTPConnection, retries: Retry | None, preload_content: bool
