@@ -928,8 +928,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 self._discard_conn(conn)
                 conn = None
 
-        if follow is None:
-            self._release_finished(response, conn)
+        if follow is None:  # answered: conn is this request's
+            self._release_finished(response, conn)  # type: ignore[arg-type]
             # Only a redirect, or a status that can be retried, needs a look.
             status = response.status
             if (
