@@ -633,3 +633,48 @@ def test_timeout_none_on_a_new_pool(server):
         r = p.urlopen("GET", "/", timeout=None)
         assert r.status == 200 and r.data == b"hello"
         assert p.urlopen("GET", "/", timeout=None).data == b"hello"
+
+
+# Each re-issued request (redirect, retried status, broken connection) goes
+# through urlopen itself, as urllib3's does, so a subclass's override sees
+# every one, with the arguments the retry or redirect gave it.
+# name: (method, body, redirect, the server's replies in order)
+_REISSUES = {
+    "303 from POST": ("POST", b"data", True, [(303, [("Location", "/b")], b""), (200, [], b"ok")]),
+    "307 keeps the body": ("POST", b"data", True, [(307, [("Location", "/b")], b""), (200, [], b"ok")]),
+    "301 twice": ("GET", None, True, [(301, [("Location", "/b")], b"")] * 2 + [(200, [], b"ok")]),
+    "redirect=False": ("GET", None, False, [(302, [("Location", "/b")], b"")]),
+    "retried status": ("PUT", b"x", True, [(503, [], b"busy"), (200, [], b"ok")]),
+    "broken connection": ("GET", None, True, [CLOSE, (200, [], b"ok")]),
+}
+
+
+@pytest.mark.parametrize("case", list(_REISSUES))
+def test_every_reissue_goes_through_urlopen_as_urllib3s(server, case):
+    method, body, redirect, replies = _REISSUES[case]
+
+    def run(pool_cls, retry_cls):
+        served = []
+
+        def handler(req):
+            served.append((req.method, req.target, req.body))
+            return replies[min(len(served), len(replies)) - 1]
+
+        server.handler = handler
+        calls = []
+
+        class Recording(pool_cls):
+            def urlopen(self, method, url, body=None, headers=None, retries=None, redirect=True, *a, **kw):
+                calls.append((method, url, body, redirect, getattr(retries, "total", retries)))
+                return super().urlopen(method, url, body, headers, retries, redirect, *a, **kw)
+
+        p = Recording("127.0.0.1", server.port)
+        retries = retry_cls(3, status_forcelist=[503], backoff_factor=0)
+        r = p.urlopen(method, "/a", body=body, redirect=redirect, retries=retries)
+        p.close()
+        return calls, served, (r.status, r.data)
+
+    theirs = run(urllib3.HTTPConnectionPool, urllib3.util.Retry)
+    ours = run(HTTPConnectionPool, Retry)
+    assert ours == theirs
+    assert len(ours[0]) == len(ours[1])  # one urlopen call per request served
