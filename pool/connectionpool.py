@@ -613,14 +613,17 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             connect_t = total if connect_t is None else min(connect_t, total)
         conn.timeout = connect_t
 
-        try:
+        # The plain pool's _validate_conn does nothing: it is called when a
+        # subclass (HTTPS) or an instance attribute replaces it.
+        if type(self)._validate_conn is not _NO_VALIDATION or "_validate_conn" in self.__dict__:
             try:
-                self._validate_conn(conn)
-            except (SocketTimeout, BaseSSLError) as e:
-                self._raise_timeout(err=e, url=url, timeout_value=conn.timeout)
-                raise
-        except (OSError, NewConnectionError, TimeoutError, BaseSSLError, CertificateError, SSLError) as e:
-            raise _map_send_error(e, conn)
+                try:
+                    self._validate_conn(conn)
+                except (SocketTimeout, BaseSSLError) as e:
+                    self._raise_timeout(err=e, url=url, timeout_value=conn.timeout)
+                    raise
+            except (OSError, NewConnectionError, TimeoutError, BaseSSLError, CertificateError, SSLError) as e:
+                raise _map_send_error(e, conn)
 
         if deadline is not None:
             conn.timeout = self._send_timeout(deadline, total, connect_t, url)
@@ -1041,6 +1044,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         return isinstance(body_pos, int) and hasattr(body, "seek")
 
 
+_NO_VALIDATION = HTTPConnectionPool._validate_conn
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 

@@ -678,3 +678,37 @@ def test_every_reissue_goes_through_urlopen_as_urllib3s(server, case):
     ours = run(HTTPConnectionPool, Retry)
     assert ours == theirs
     assert len(ours[0]) == len(ours[1])  # one urlopen call per request served
+
+
+# How _validate_conn is replaced: each way is called before every request.
+def _validate_by_subclass(calls):
+    class Sub(HTTPConnectionPool):
+        def _validate_conn(self, conn):
+            calls.append(conn)
+
+    return Sub
+
+
+def _validate_by_class_patch(calls, monkeypatch):
+    class Sub(HTTPConnectionPool):
+        pass
+
+    monkeypatch.setattr(Sub, "_validate_conn", lambda self, conn: calls.append(conn))
+    return Sub
+
+
+@pytest.mark.parametrize("how", ["subclass", "class attribute", "instance attribute", "none"])
+def test_validate_conn_is_called_whenever_it_is_replaced(server, monkeypatch, how):
+    calls = []
+    cls = HTTPConnectionPool
+    if how == "subclass":
+        cls = _validate_by_subclass(calls)
+    elif how == "class attribute":
+        cls = _validate_by_class_patch(calls, monkeypatch)
+    p = cls("127.0.0.1", server.port)
+    if how == "instance attribute":
+        p._validate_conn = calls.append
+    assert p.request("GET", "/id?id=a").data == b"a"
+    assert p.request("GET", "/id?id=b").data == b"b"
+    assert len(calls) == (0 if how == "none" else 2)
+    p.close()
