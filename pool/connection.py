@@ -227,8 +227,9 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     # keep-alive client asks for the same few URLs again and again.
     _head_cache: tuple[typing.Any, BoundedCache[tuple[str, str], bytes]] | None = None
 
-    # Pool bookkeeping: True while checked out, False once returned, None
-    # for a connection no pool has handed out yet.
+    # Whether a pool has lent this connection out: True while out, False
+    # once given back, None if no pool has lent it yet.  Written only by
+    # _lend and _take_back, which the pool calls.
     _checked_out: bool | None = None
     # A Timeout.total deadline is armed on the Reader (see _arm).
     _armed: bool = False
@@ -629,6 +630,28 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             sock.sendall(data)
         else:
             self._send_body(sock, data, chunks, chunked)
+
+    def _lend(self) -> bool:
+        """A pool hands this connection to a request (see _take_back).
+        Returns whether its idle socket can no longer carry one: the server
+        closed it or spoke unasked (see _peer_spoke)."""
+        self._checked_out = True
+        if self.sock is None:
+            return False
+        # The common case without a second call: plain TCP, silent.
+        poller = self._poller
+        if poller is not None and self._tls_held is None and not poller.poll(0):
+            return False
+        return self._peer_spoke()
+
+    def _take_back(self) -> bool | None:
+        """A pool takes this connection back: whether it was out (True), was
+        already given back (False: a second return is a no-op for the pool)
+        or was never lent by a pool (None)."""
+        state = self._checked_out
+        if state:
+            self._checked_out = False
+        return state
 
     def _reusable(self) -> bool:
         """Whether the last response on this socket left it fit for another

@@ -77,6 +77,19 @@ _TYPE_TIMEOUT = typing.Union[Timeout, float, None, typing.Any]
 _SEND_ERRNOS_TO_IGNORE = frozenset({errno.EPROTOTYPE, errno.ECONNRESET})
 _blocking_errnos = {errno.EAGAIN, errno.EWOULDBLOCK}
 
+# Errors of connecting or of an exchange that urlopen maps (_map_send_error)
+# and may retry.
+_SEND_ERRORS = (
+    TimeoutError,
+    HTTPException,
+    OSError,
+    ProtocolError,
+    BaseSSLError,
+    SSLError,
+    CertificateError,
+    ProxyError,
+)
+
 # RFC 9110 §9.2.2: requests that can be repeated without changing the result.
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
@@ -324,6 +337,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         self._n_stale_retries = 0
         self._n_out = 0
         self._warned_full = False
+        self._foreign_out: weakref.WeakKeyDictionary[typing.Any, bool] = weakref.WeakKeyDictionary()
         # (timeout it was computed for, its result).  The key starts as an
         # object no caller can pass, so timeout=None misses the cache too.
         self._timeout_cache: tuple[object, tuple[typing.Any, typing.Any, typing.Any]] = (object(), (None, None, None))
@@ -374,17 +388,17 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 ) from None
 
         if conn is not None:
-            if conn.sock is not None:
-                try:
-                    dropped = conn._peer_spoke()
-                except AttributeError:
-                    dropped = is_connection_dropped(conn)
-                if dropped:
-                    log.debug("Resetting dropped connection: %s", self.host)
-                    self._n_dropped += 1
-                    conn.close()
-                elif self._idle_timeout is not None or self._max_age is not None:
-                    self._check_age(conn)
+            try:
+                dropped = conn._lend()
+            except AttributeError:  # a connection class not derived from ours
+                self._lend_foreign(conn)
+                dropped = conn.sock is not None and is_connection_dropped(conn)
+            if dropped:
+                log.debug("Resetting dropped connection: %s", self.host)
+                self._n_dropped += 1
+                conn.close()
+            elif conn.sock is not None and (self._idle_timeout is not None or self._max_age is not None):
+                self._check_age(conn)
         else:
             try:
                 conn = self._new_conn()
@@ -392,9 +406,37 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 # Give the slot back, or a blocking pool would shrink.
                 pool.put(None, block=False)
                 raise
-        conn._checked_out = True
+            try:
+                conn._lend()
+            except AttributeError:  # a connection class not derived from ours
+                self._lend_foreign(conn)
         self._n_out += 1
         return conn
+
+    # Which connections are out, for connection classes not derived from
+    # pool's (http.client-derived ones, test doubles): kept here, weakly,
+    # rather than written onto objects the pool does not own.  Pool's own
+    # connections keep it themselves (HTTPConnection._lend/_take_back).
+
+    def _lend_foreign(self, conn: typing.Any) -> None:
+        try:
+            self._foreign_out[conn] = True
+        except TypeError:  # not weak-referenceable: no double-return guard
+            pass
+
+    def _take_back(self, conn: typing.Any) -> bool | None:
+        # True: it was out; False: already given back; None: never lent.
+        try:
+            return conn._take_back()  # type: ignore[no-any-return]
+        except AttributeError:  # a connection class not derived from ours
+            pass
+        try:
+            state = self._foreign_out.get(conn)
+        except TypeError:
+            return None
+        if state:
+            self._foreign_out[conn] = False
+        return state
 
     def _check_age(self, conn: typing.Any) -> None:
         now = time.monotonic()
@@ -416,13 +458,12 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         """
         if conn is not None:
             try:
-                state = conn._checked_out
+                state = conn._take_back()
             except AttributeError:  # a connection class not derived from ours
-                state = None
+                state = self._take_back(conn)
             if state is False:
                 return  # already returned (by its response, or earlier)
             if state:
-                conn._checked_out = False
                 self._n_out -= 1
                 if conn.sock is None:
                     # Closed while out: its response found it unusable.
@@ -472,8 +513,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         # the slot).  Only urlopen calls this, before any response could
         # give the connection back (see _release_finished): it is still
         # this request's, never another's.
-        if getattr(conn, "_checked_out", None):
-            conn._checked_out = False
+        if self._take_back(conn):
             self._n_out -= 1
         self._n_discarded += 1
         conn.close()
@@ -561,27 +601,32 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         response returns ``conn`` to this pool once its body is read.
         """
         self.num_requests += 1
-        connect_t, read_t, total = self._timeouts(timeout)
+        # The pool's own timeout hits _timeouts' cache: read it here.
+        cached = self._timeout_cache
+        if cached[0] is (self.timeout if timeout is _DEFAULT_TIMEOUT else timeout):
+            connect_t, read_t, total = cached[1]
+        else:
+            connect_t, read_t, total = self._timeouts(timeout)
         deadline = None
         if total is not None:
             deadline = time.monotonic() + total
             connect_t = total if connect_t is None else min(connect_t, total)
         conn.timeout = connect_t
 
-        try:
+        # The plain pool's _validate_conn does nothing: it is called when a
+        # subclass (HTTPS) or an instance attribute replaces it.
+        if type(self)._validate_conn is not _NO_VALIDATION or "_validate_conn" in self.__dict__:
             try:
-                self._validate_conn(conn)
-            except (SocketTimeout, BaseSSLError) as e:
-                self._raise_timeout(err=e, url=url, timeout_value=conn.timeout)
-                raise
-        except (OSError, NewConnectionError, TimeoutError, BaseSSLError, CertificateError, SSLError) as e:
-            raise _map_send_error(e, conn)
+                try:
+                    self._validate_conn(conn)
+                except (SocketTimeout, BaseSSLError) as e:
+                    self._raise_timeout(err=e, url=url, timeout_value=conn.timeout)
+                    raise
+            except (OSError, NewConnectionError, TimeoutError, BaseSSLError, CertificateError, SSLError) as e:
+                raise _map_send_error(e, conn)
 
         if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ReadTimeoutError(self, url, f"Read timed out. (total timeout={total})")
-            conn.timeout = remaining if connect_t is None else min(connect_t, remaining)
+            conn.timeout = self._send_timeout(deadline, total, connect_t, url)
 
         try:
             conn.request(
@@ -623,17 +668,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             self._raise_timeout(err=e, url=url, timeout_value=read_t if deadline is None else total)
             raise
         if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                '%s://%s:%s "%s %s %s" %s %s',
-                self.scheme,
-                self.host,
-                self.port,
-                method,
-                url,
-                response.version_string,
-                response.status,
-                response.length_remaining,
-            )
+            self._log_response(method, url, response)
         # The response names this pool from here on, and gives the
         # connection back to it when a body read later ends.  A body already
         # read (preloaded) gives nothing back yet: urlopen does that once it
@@ -652,6 +687,27 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             # it.  Adopted as urllib3 adopts whatever getresponse() returns.
             self._adopt_response(response, conn, retries, preload_content)
         return response
+
+    def _send_timeout(self, deadline: float, total: float, connect_t: float | None, url: str) -> float:
+        # The send's timeout under a Timeout.total deadline: what is left of
+        # it, no more than the connect limit.
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ReadTimeoutError(self, url, f"Read timed out. (total timeout={total})")
+        return remaining if connect_t is None else min(connect_t, remaining)
+
+    def _log_response(self, method: str, url: str, response: BaseHTTPResponse) -> None:
+        log.debug(
+            '%s://%s:%s "%s %s %s" %s %s',
+            self.scheme,
+            self.host,
+            self.port,
+            method,
+            url,
+            response.version_string,
+            response.status,
+            response.length_remaining,
+        )
 
     def _adopt_response(
         self, response: typing.Any, conn: HTTPConnection, retries: Retry | None, preload_content: bool
@@ -825,7 +881,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             body_pos = set_file_position(body, body_pos)
 
         conn = None
-        err: BaseException | None = None
+        follow: _Request | None = None
         clean_exit = False
         try:
             conn = self._get_conn(timeout=pool_timeout)
@@ -851,15 +907,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 except _STALE_ERRORS:
                     if not (reused and self._can_resend(conn, method, body, body_pos)):
                         raise
-                    # RFC 9112 §9.3.1: the server closed the idle connection
-                    # as we sent; nothing was processed, so send it again on a
-                    # fresh connection, once, outside the retry budget.
-                    log.debug("Re-sending %s %s on a new connection: the idle one was closed", method, url)
-                    self._n_stale_retries += 1
-                    self._n_discarded += 1
-                    conn.close()
-                    if body_pos is not None:
-                        rewind_body(body, body_pos)
+                    self._drop_stale(conn, method, url, body, body_pos)
                     # Once more, as a new connection: a second failure is raised.
                     reused = False
                     continue
@@ -875,90 +923,114 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             conn = None
             raise
 
-        except (
-            TimeoutError,
-            HTTPException,
-            OSError,
-            ProtocolError,
-            BaseSSLError,
-            SSLError,
-            CertificateError,
-            ProxyError,
-        ) as e:
-            new_e = _map_send_error(e, conn, aborted=True)
-
-            # An iterator body was (partly) consumed unless the failure came
-            # before the connection was up; a retry would send the rest, or
-            # nothing, under the same method: give the caller the error.
-            if not body_is_replayable(body) and not isinstance(
-                e, (NewConnectionError, ConnectTimeoutError, ProxyError)
-            ):
-                raise new_e from e
-
-            retries = retries.increment(method, url, error=new_e, _pool=self, _stacktrace=sys.exc_info()[2])
-            retries.sleep()
-            err = e
+        except _SEND_ERRORS as e:
+            follow = self._retry_after_error(e, conn, _Request(method, url, body, headers, retries, chunked, body_pos))
 
         finally:
             if not clean_exit and conn is not None:
                 self._discard_conn(conn)
                 conn = None
 
-        if conn is None:
-            log.warning("Retrying (%r) after connection broken by '%r': %s", retries, err, url)
-        else:
-            self._release_finished(response, conn)
+        if follow is None:  # answered: conn is this request's
+            self._release_finished(response, conn)  # type: ignore[arg-type]
+            # Only a redirect, or a status that can be retried, needs a look.
             status = response.status
-            location = redirect and status in _REDIRECT_STATUSES and response.get_redirect_location()
-            if location:
-                plan = plan_redirect(response, self, method, url, location, body, body_pos, chunked, headers, retries)
-                if plan is None:
-                    return response
-                method, body, body_pos, chunked, headers, retries = plan
-                retries.check_retry_after(response, _pool=self, url=url)
-                retries.sleep_for_retry(response)
-                log.debug("Redirecting %s -> %s", url, location)
-                url = location
-            # Retry on status: only statuses that can trigger it need the lookup.
-            elif (
-                retries.status_forcelist
+            if (
+                (redirect and status in _REDIRECT_STATUSES)
+                or retries.status_forcelist
                 or status in _RETRY_AFTER_STATUSES
                 or type(retries).is_retry is not Retry.is_retry
-            ) and retries.is_retry(method, status, bool(response.headers.get("Retry-After"))):
-                try:
-                    retries = retries.increment(method, url, response=response, _pool=self)
-                except MaxRetryError:
-                    if retries.raise_on_status:
-                        response.drain_conn()
-                        raise
-                    return response
-                response.drain_conn()
-                retries.check_retry_after(response, _pool=self, url=url)
-                retries.sleep(response)
-                log.debug("Retry: %s", url)
-            else:
+            ):
+                req = _Request(method, url, body, headers, retries, chunked, body_pos)
+                follow = self._follow_up(response, req, redirect)
+            if follow is None:
                 return response
 
         # Once more, after a broken connection, a redirect or a retried
         # status: the one place the request is issued again, through
         # urlopen itself as urllib3 does (a subclass's override sees it).
         return self.urlopen(
-            method,
-            url,
-            body,
-            headers,
-            retries,
+            follow.method,
+            follow.url,
+            follow.body,
+            follow.headers,
+            follow.retries,
             redirect,
             assert_same_host,
             timeout=timeout,
             pool_timeout=pool_timeout,
             release_conn=release_conn,
-            chunked=chunked,
-            body_pos=body_pos,
+            chunked=follow.chunked,
+            body_pos=follow.body_pos,
             preload_content=preload_content,
             decode_content=decode_content,
             **response_kw,
         )
+
+    def _drop_stale(self, conn: HTTPConnection, method: str, url: str, body: typing.Any, body_pos: typing.Any) -> None:
+        # RFC 9112 §9.3.1: the server closed the idle connection as we sent;
+        # nothing was processed, so the request goes again on a fresh
+        # connection, once, outside the retry budget.
+        log.debug("Re-sending %s %s on a new connection: the idle one was closed", method, url)
+        self._n_stale_retries += 1
+        self._n_discarded += 1
+        conn.close()
+        if body_pos is not None:
+            rewind_body(body, body_pos)
+
+    def _retry_after_error(self, e: BaseException, conn: typing.Any, req: _Request) -> _Request:
+        # ``e`` broke the exchange of ``req`` on ``conn``: raise it as
+        # urllib3 names it, or count it against the retries and return the
+        # request to send again.
+        new_e = _map_send_error(e, conn, aborted=True)
+        # An iterator body was (partly) consumed unless the failure came
+        # before the connection was up; a retry would send the rest, or
+        # nothing, under the same method: give the caller the error.
+        if not body_is_replayable(req.body) and not isinstance(
+            e, (NewConnectionError, ConnectTimeoutError, ProxyError)
+        ):
+            raise new_e from e
+        retries = req.retries.increment(req.method, req.url, error=new_e, _pool=self, _stacktrace=sys.exc_info()[2])
+        retries.sleep()
+        log.warning("Retrying (%r) after connection broken by '%r': %s", retries, e, req.url)
+        return req._replace(retries=retries)
+
+    def _follow_up(self, response: BaseHTTPResponse, req: _Request, redirect: bool) -> _Request | None:
+        # The request that follows ``response`` to ``req``: a redirect
+        # (with ``redirect``) or a status to retry; None when the caller
+        # gets ``response`` itself.
+        status = response.status
+        location = redirect and status in _REDIRECT_STATUSES and response.get_redirect_location()
+        if location:
+            follow = plan_redirect(response, self, req, location)
+            if follow is None:
+                return None
+            follow.retries.check_retry_after(response, _pool=self, url=req.url)
+            follow.retries.sleep_for_retry(response)
+            log.debug("Redirecting %s -> %s", req.url, location)
+            return follow._replace(url=location)
+        retries = req.retries
+        if not (
+            (
+                retries.status_forcelist
+                or status in _RETRY_AFTER_STATUSES
+                or type(retries).is_retry is not Retry.is_retry
+            )
+            and retries.is_retry(req.method, status, bool(response.headers.get("Retry-After")))
+        ):
+            return None
+        try:
+            retries = retries.increment(req.method, req.url, response=response, _pool=self)
+        except MaxRetryError:
+            if retries.raise_on_status:
+                response.drain_conn()
+                raise
+            return None
+        response.drain_conn()
+        retries.check_retry_after(response, _pool=self, url=req.url)
+        retries.sleep(response)
+        log.debug("Retry: %s", req.url)
+        return req._replace(retries=retries)
 
     def _can_resend(self, conn: typing.Any, method: str, body: typing.Any, body_pos: typing.Any) -> bool:
         reader = getattr(conn, "_reader", None)
@@ -972,7 +1044,25 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         return isinstance(body_pos, int) and hasattr(body, "seek")
 
 
+_NO_VALIDATION = HTTPConnectionPool._validate_conn
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class _Request(typing.NamedTuple):
+    """A request as a retry or a redirect re-issues it: the parts either
+    may change.  urlopen's other arguments go on as the caller gave them.
+    Made only when a request is issued again, never on the way of one
+    that is answered."""
+
+    method: str
+    url: str
+    body: typing.Any
+    headers: typing.Any
+    retries: Retry
+    chunked: bool
+    body_pos: typing.Any
+
+
 _RETRY_AFTER_STATUSES = frozenset(Retry.RETRY_AFTER_STATUS_CODES)
 
 
@@ -1008,20 +1098,12 @@ def _map_send_error(e: BaseException, conn: typing.Any, *, aborted: bool = False
 
 
 def plan_redirect(
-    response: BaseHTTPResponse,
-    pool: HTTPConnectionPool,
-    method: str,
-    url: str,
-    location: str,
-    body: typing.Any,
-    body_pos: typing.Any,
-    chunked: bool,
-    headers: typing.Any,
-    retries: Retry,
-) -> tuple[str, typing.Any, typing.Any, bool, typing.Any, Retry] | None:
-    """The request that follows ``response``, a redirect to ``location``:
-    ``(method, body, body_pos, chunked, headers, retries)``, or None when the
-    caller gets ``response`` itself.  Shared by pools and by PoolManager.
+    response: BaseHTTPResponse, pool: HTTPConnectionPool, req: _Request, location: str
+) -> _Request | None:
+    """The request that follows ``response`` to ``req``, a redirect to
+    ``location`` (the caller sets its url), or None when the caller gets
+    ``response`` itself.  The one redirect planner: pools and PoolManager
+    both ask it.
 
     RFC 9110 §15.4.4: a 303 turns the request into a GET without a body and
     without the headers that framed or described it.  301/302 keep the
@@ -1034,25 +1116,23 @@ def plan_redirect(
     ``raise_on_redirect``, else the redirect is returned.  The response's
     body is drained, so its connection can be reused."""
     if response.status == 303:
-        method = "GET"
-        body = None
-        body_pos = None
         # Nothing left to frame (urllib3 2.8 drops it too).
-        chunked = False
-        headers = HTTPHeaderDict(headers)._prepare_for_method_change()
-    elif not body_is_replayable(body):
+        headers = HTTPHeaderDict(req.headers)._prepare_for_method_change()
+        req = req._replace(method="GET", body=None, headers=headers, chunked=False, body_pos=None)
+    elif not body_is_replayable(req.body):
         return None
 
-    headers = _redirect_headers(headers, retries, pool, location)
+    retries = req.retries
+    headers = _redirect_headers(req.headers, retries, pool, location)
     try:
-        retries = retries.increment(method, url, response=response, _pool=pool)
+        retries = retries.increment(req.method, req.url, response=response, _pool=pool)
     except MaxRetryError:
         if retries.raise_on_redirect:
             response.drain_conn()
             raise
         return None
     response.drain_conn()
-    return method, body, body_pos, chunked, headers, retries
+    return req._replace(headers=headers, retries=retries)
 
 
 class HTTPSConnectionPool(HTTPConnectionPool):

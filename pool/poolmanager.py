@@ -23,6 +23,7 @@ from .connectionpool import (
     _REDIRECT_STATUSES,
     HTTPConnectionPool,
     HTTPSConnectionPool,
+    _Request,
     plan_redirect,
     port_by_scheme,
 )
@@ -465,6 +466,20 @@ class PoolManager(RequestMethods):
 
         if not redirect or response.status not in _REDIRECT_STATUSES:
             return response
+        return self._follow_redirect(response, conn, method, url, body_pos, kw)
+
+    def _follow_redirect(
+        self,
+        response: BaseHTTPResponse,
+        conn: HTTPConnectionPool,
+        method: str,
+        url: str,
+        body_pos: typing.Any,
+        kw: dict[str, typing.Any],
+    ) -> BaseHTTPResponse:
+        # ``response`` to urlopen(method, url, **kw) on ``conn`` has a
+        # redirect status: follow its Location across hosts as the planner
+        # says, or return it.
         redirect_location = response.get_redirect_location()
         if not redirect_location:
             return response
@@ -479,35 +494,26 @@ class PoolManager(RequestMethods):
 
         retries = kw.get("retries", response.retries)
         if not isinstance(retries, Retry):
-            retries = Retry.from_int(retries, redirect=redirect)
+            retries = Retry.from_int(retries, redirect=True)
 
-        plan = plan_redirect(
-            response,
-            conn,
-            method,
-            url,
-            redirect_location,
-            kw.get("body"),
-            body_pos,
-            kw.get("chunked", False),
-            kw["headers"],
-            retries,
-        )
-        if plan is None:
+        req = _Request(method, url, kw.get("body"), kw["headers"], retries, kw.get("chunked", False), body_pos)
+        follow = plan_redirect(response, conn, req, redirect_location)
+        if follow is None:
             return response
-        method, body, body_pos, chunked, kw["headers"], kw["retries"] = plan
-        if "body" in kw or body is not None:
-            kw["body"] = body
-        if "chunked" in kw or chunked:
-            kw["chunked"] = chunked
-        kw["redirect"] = redirect
-        if body_pos is not None and body is not None:
-            kw["body_pos"] = body_pos
+        kw["headers"] = follow.headers
+        kw["retries"] = follow.retries
+        if "body" in kw or follow.body is not None:
+            kw["body"] = follow.body
+        if "chunked" in kw or follow.chunked:
+            kw["chunked"] = follow.chunked
+        if follow.body_pos is not None and follow.body is not None:
+            kw["body_pos"] = follow.body_pos
         else:
             kw.pop("body_pos", None)
+        kw["redirect"] = True  # the pool's False was for one hop
 
         log.info("Redirecting %s -> %s", url, redirect_location)
-        return self.urlopen(method, redirect_location, **kw)
+        return self.urlopen(follow.method, redirect_location, **kw)
 
 
 class ProxyManager(PoolManager):

@@ -1,6 +1,7 @@
 """HTTPConnectionPool against a real server on 127.0.0.1: reuse and counters,
 full/empty/blocking pools, stale keep-alive connections, retries, timeouts."""
 
+import http.client
 import logging
 import socket
 import threading
@@ -103,6 +104,47 @@ def test_put_twice_is_harmless(server):
     p._put_conn(c)
     p._put_conn(c)  # must not take a second slot
     assert p.pool.qsize() == 1
+    p.close()
+
+
+class _PoolsSubclass(pool.connection.HTTPConnection):
+    pass
+
+
+class _HttpClientOnly(http.client.HTTPConnection):
+    # Derived from http.client alone: none of pool's connection methods.
+    def __init__(self, host, port=None, timeout=None, **kw):
+        super().__init__(host, port)
+
+
+# (connection class, whether the pool may keep its state on it).
+_CONN_KINDS = [
+    (pool.connection.HTTPConnection, True),
+    (_PoolsSubclass, True),
+    (_HttpClientOnly, False),
+]
+
+
+@pytest.mark.parametrize(("cls", "own"), _CONN_KINDS, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize("returns", ["put", "put-put", "discard", "discard-put"])
+def test_checkout_bookkeeping_for_every_connection_kind(server, cls, own, returns):
+    """in_use counts a connection out and back once however it comes back,
+    a second return takes no second slot, and a connection class not derived
+    from pool's gets no attribute written onto it."""
+    p = HTTPConnectionPool("127.0.0.1", server.port, maxsize=1, block=True)
+    p.ConnectionCls = cls
+    c = p._get_conn()
+    assert p.stats()["in_use"] == 1
+    assert ("_checked_out" in vars(c)) is own
+    for step in returns.split("-"):
+        if step == "put":
+            p._put_conn(c)
+        else:
+            p._discard_conn(c)
+    assert p.stats()["in_use"] == 0
+    assert p.pool.qsize() == 1
+    if not own:
+        assert set(vars(c)) == set(vars(cls("127.0.0.1", server.port)))
     p.close()
 
 
@@ -591,3 +633,82 @@ def test_timeout_none_on_a_new_pool(server):
         r = p.urlopen("GET", "/", timeout=None)
         assert r.status == 200 and r.data == b"hello"
         assert p.urlopen("GET", "/", timeout=None).data == b"hello"
+
+
+# Each re-issued request (redirect, retried status, broken connection) goes
+# through urlopen itself, as urllib3's does, so a subclass's override sees
+# every one, with the arguments the retry or redirect gave it.
+# name: (method, body, redirect, the server's replies in order)
+_REISSUES = {
+    "303 from POST": ("POST", b"data", True, [(303, [("Location", "/b")], b""), (200, [], b"ok")]),
+    "307 keeps the body": ("POST", b"data", True, [(307, [("Location", "/b")], b""), (200, [], b"ok")]),
+    "301 twice": ("GET", None, True, [(301, [("Location", "/b")], b"")] * 2 + [(200, [], b"ok")]),
+    "redirect=False": ("GET", None, False, [(302, [("Location", "/b")], b"")]),
+    "retried status": ("PUT", b"x", True, [(503, [], b"busy"), (200, [], b"ok")]),
+    "broken connection": ("GET", None, True, [CLOSE, (200, [], b"ok")]),
+}
+
+
+@pytest.mark.parametrize("case", list(_REISSUES))
+def test_every_reissue_goes_through_urlopen_as_urllib3s(server, case):
+    method, body, redirect, replies = _REISSUES[case]
+
+    def run(pool_cls, retry_cls):
+        served = []
+
+        def handler(req):
+            served.append((req.method, req.target, req.body))
+            return replies[min(len(served), len(replies)) - 1]
+
+        server.handler = handler
+        calls = []
+
+        class Recording(pool_cls):
+            def urlopen(self, method, url, body=None, headers=None, retries=None, redirect=True, *a, **kw):
+                calls.append((method, url, body, redirect, getattr(retries, "total", retries)))
+                return super().urlopen(method, url, body, headers, retries, redirect, *a, **kw)
+
+        p = Recording("127.0.0.1", server.port)
+        retries = retry_cls(3, status_forcelist=[503], backoff_factor=0)
+        r = p.urlopen(method, "/a", body=body, redirect=redirect, retries=retries)
+        p.close()
+        return calls, served, (r.status, r.data)
+
+    theirs = run(urllib3.HTTPConnectionPool, urllib3.util.Retry)
+    ours = run(HTTPConnectionPool, Retry)
+    assert ours == theirs
+    assert len(ours[0]) == len(ours[1])  # one urlopen call per request served
+
+
+# How _validate_conn is replaced: each way is called before every request.
+def _validate_by_subclass(calls):
+    class Sub(HTTPConnectionPool):
+        def _validate_conn(self, conn):
+            calls.append(conn)
+
+    return Sub
+
+
+def _validate_by_class_patch(calls, monkeypatch):
+    class Sub(HTTPConnectionPool):
+        pass
+
+    monkeypatch.setattr(Sub, "_validate_conn", lambda self, conn: calls.append(conn))
+    return Sub
+
+
+@pytest.mark.parametrize("how", ["subclass", "class attribute", "instance attribute", "none"])
+def test_validate_conn_is_called_whenever_it_is_replaced(server, monkeypatch, how):
+    calls = []
+    cls = HTTPConnectionPool
+    if how == "subclass":
+        cls = _validate_by_subclass(calls)
+    elif how == "class attribute":
+        cls = _validate_by_class_patch(calls, monkeypatch)
+    p = cls("127.0.0.1", server.port)
+    if how == "instance attribute":
+        p._validate_conn = calls.append
+    assert p.request("GET", "/id?id=a").data == b"a"
+    assert p.request("GET", "/id?id=b").data == b"b"
+    assert len(calls) == (0 if how == "none" else 2)
+    p.close()
