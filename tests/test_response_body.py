@@ -16,29 +16,11 @@ import pytest
 from pool.exceptions import ProtocolError, ReadTimeoutError
 from pool.response import HTTPResponse
 
+# The connection and pool doubles of the socket-level response tests.
+from test_response_socket import FakeConnection as Conn
+from test_response_socket import FakePool as Pool
+
 BODY = bytes(range(256)) * 40 + b"tail\nline\n"
-
-
-class Conn:
-    """Owns the client socket; records close()."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.closed = False
-
-    def close(self):
-        self.closed = True
-        self.sock.close()
-
-
-class Pool:
-    """Records connections handed back."""
-
-    def __init__(self):
-        self.put = []
-
-    def _put_conn(self, conn):
-        self.put.append(conn)
 
 
 @pytest.fixture
