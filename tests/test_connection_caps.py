@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gc
 import os
+import pathlib
+import re
 import socket
 import threading
 import time
@@ -404,3 +406,18 @@ def test_evicted_pool_frees_its_slots(servers):
 def test_bad_caps_rejected(kw):
     with pytest.raises(ValueError):
         PoolManager(**kw)
+
+
+def test_docs_example_runs(servers):
+    made, counts, release = servers
+    release.set()
+    doc = pathlib.Path(__file__).resolve().parent.parent / "docs" / "connection-caps.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert blocks
+    for code in blocks:
+        scope: dict[str, object] = {}
+        exec(code.replace("127.0.0.1:8080", f"127.0.0.1:{made[0].port}"), scope)  # noqa: S102 - our own docs
+        http = scope["http"]
+        assert http._limiter.max_connections == 20 and http._limiter.max_connections_per_host == 4
+        assert scope["r"].status == 200
+        http.clear()
