@@ -175,6 +175,49 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def client_sockets(ports: set[int]) -> dict[int, int]:
+    """Established TCP sockets of this machine whose remote port is one of
+    ``ports``: the client ends of connections to our servers. Unlike the
+    servers' own counts, this does not lag behind a close by the client."""
+    found = dict.fromkeys(ports, 0)
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            port = int(fields[2].rsplit(":", 1)[1], 16)
+            if fields[3] == "01" and port in found:
+                found[port] += 1
+    return found
+
+
+class SocketSampler:
+    """Samples client_sockets() in a thread: the peak total and per port."""
+
+    def __init__(self, ports: set[int]) -> None:
+        self.ports = ports
+        self.peak_total = 0
+        self.peak = dict.fromkeys(ports, 0)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        end = time.monotonic() + 2 * WAIT
+        while not self.stop.is_set() and time.monotonic() < end:
+            now = client_sockets(self.ports)
+            self.peak_total = max(self.peak_total, sum(now.values()))
+            for port, n in now.items():
+                self.peak[port] = max(self.peak[port], n)
+            time.sleep(0.001)
+
+    def __enter__(self) -> SocketSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(WAIT)
+
+
 # (max_connections, max_connections_per_host, hosts used, threads) -> the
 # number of requests the servers hold at once when saturated.
 CAP_TABLE = [
@@ -187,7 +230,7 @@ CAP_TABLE = [
 ]
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts file descriptors in /proc")
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="counts sockets and descriptors in /proc")
 @pytest.mark.parametrize(("total", "per_host", "n_hosts", "n_threads", "saturated"), CAP_TABLE)
 def test_caps_bound_the_servers_connections(servers, total, per_host, n_hosts, n_threads, saturated):
     made, counts, release = servers
@@ -198,6 +241,7 @@ def test_caps_bound_the_servers_connections(servers, total, per_host, n_hosts, n
     def fetch(url):
         return pm.request("GET", url, pool_timeout=WAIT, retries=False).status
 
+    sampler = SocketSampler({s.port for s in hosts}).__enter__()
     threads, results, errors = run_threads(fetch, [(hosts[i % n_hosts].url("/hold"),) for i in range(n_threads)])
     # Saturated: every slot holds a request, the rest of the threads wait.
     assert wait_until(lambda: counts.in_flight == saturated), (counts.in_flight, saturated)
@@ -210,8 +254,13 @@ def test_caps_bound_the_servers_connections(servers, total, per_host, n_hosts, n
     release.set()
     for t in threads:
         t.join(WAIT)
+    sampler.__exit__()
     assert not errors
     assert results == [200] * n_threads
+    # The client's sockets never passed the caps, in total or per host.
+    assert sampler.peak_total == saturated
+    for s in hosts:
+        assert sampler.peak[s.port] <= (per_host or n_threads)
     # Requests in flight never passed the caps, in total or per host.
     assert counts.peak_in_flight == saturated
     for s in hosts:
