@@ -23,6 +23,7 @@ import weakref
 from socket import timeout as SocketTimeout
 from types import TracebackType
 
+from . import _caps
 from ._base_connection import ProxyConfig
 from ._cache import BoundedCache
 from ._collections import HTTPHeaderDict
@@ -277,6 +278,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
     scheme = "http"
     ConnectionCls: type[HTTPConnection] = HTTPConnection
+    # Connection caps shared across a PoolManager's pools (pool/_caps.py);
+    # set by the manager on the pools it makes, None otherwise.
+    _limiter: _caps._Limiter | None = None
 
     def __init__(
         self,
@@ -401,7 +405,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 self._check_age(conn)
         else:
             try:
-                conn = self._new_conn()
+                limiter = self._limiter
+                conn = self._new_conn() if limiter is None else limiter.new_conn(self, timeout)
             except BaseException:
                 # Give the slot back, or a blocking pool would shrink.
                 pool.put(None, block=False)
@@ -485,6 +490,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         if pool is not None:
             try:
                 pool.put(conn, block=False)
+                if self._limiter is not None:
+                    self._limiter.idle()
                 return
             except AttributeError:  # pragma: no cover - closed concurrently
                 pass
@@ -492,6 +499,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 if conn:
                     self._n_discarded += 1
                     conn.close()
+                    _caps.release(conn)
                 if self.block:
                     raise FullPoolError(
                         self, "Pool reached maximum size and no more connections are allowed."
@@ -506,6 +514,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 return
         if conn:
             conn.close()
+            _caps.release(conn)
 
     def _discard_conn(self, conn: typing.Any) -> None:
         # After an error in urlopen: close the connection and give its slot
@@ -517,6 +526,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             self._n_out -= 1
         self._n_discarded += 1
         conn.close()
+        _caps.release(conn)
         self._put_conn(None)
 
     def _validate_conn(self, conn: HTTPConnection) -> None:
@@ -1291,5 +1301,6 @@ def _close_pool_connections(pool: typing.Any) -> None:
             conn = pool.get(block=False)
             if conn:
                 conn.close()
+                _caps.release(conn)
     except queue.Empty:
         pass

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from ._base_connection import ProxyConfig
 from ._cache import BoundedCache
+from ._caps import _Limiter
 from ._collections import RecentlyUsedContainer
 from ._request_methods import RequestMethods
 from .connectionpool import (
@@ -183,6 +184,14 @@ class PoolManager(RequestMethods):
         it; requests in flight on it complete normally).
     :param headers: Headers to include with all requests, unless other
         headers are given explicitly.
+    :param max_connections: pool's own, off by default: never more than
+        this many connections at once across all the manager's pools, in use
+        and idle counted together (see docs/connection-caps.md). At the cap an idle
+        connection is closed to make room, else a request waits up to its
+        ``pool_timeout`` and then raises
+        :class:`~pool.exceptions.EmptyPoolError`.
+    :param max_connections_per_host: pool's own, off by default: the same cap
+        per origin (scheme, host, port), whatever the other pool settings.
     :param \\**connection_pool_kw: Additional parameters are used to create
         fresh :class:`~pool.connectionpool.ConnectionPool` instances; pool's
         own include ``limits`` (a :class:`~pool.util.limits.Limits`).
@@ -207,9 +216,15 @@ class PoolManager(RequestMethods):
         self,
         num_pools: int = 10,
         headers: typing.Mapping[str, str] | None = None,
+        *,
+        max_connections: int | None = None,
+        max_connections_per_host: int | None = None,
         **connection_pool_kw: typing.Any,
     ) -> None:
         super().__init__(headers)
+        self._limiter: _Limiter | None = None
+        if max_connections is not None or max_connections_per_host is not None:
+            self._limiter = _Limiter(max_connections, max_connections_per_host)
         # Pools get redirect=False from urlopen(); normalising an int here
         # keeps redirect handling with the manager, as urllib3 does.
         if "retries" in connection_pool_kw:
@@ -266,7 +281,10 @@ class PoolManager(RequestMethods):
         if scheme == "http":
             for kw in SSL_KEYWORDS:
                 request_context.pop(kw, None)
-        return pool_cls(host, port, **request_context)
+        pool = pool_cls(host, port, **request_context)
+        if self._limiter is not None:
+            pool._limiter = self._limiter
+        return pool
 
     def clear(self) -> None:
         """Empty our store of pools; each closes its connections once nothing

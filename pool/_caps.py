@@ -1,0 +1,176 @@
+"""Connection caps shared by a PoolManager's pools: ``max_connections`` in
+total and ``max_connections_per_host`` per origin (scheme, host, port).
+
+urllib3's ``maxsize`` bounds one pool's idle connections, and bounds open
+connections only with ``block=True``; nothing bounds them across pools. The
+limiter here counts connection objects that pools have made and not yet
+dropped, in use and idle alike. A connection object holds at most one
+socket, and a closed one kept in a pool still holds its slot (it reconnects
+on its next use), so the count is an upper bound on the process's sockets.
+
+A slot is taken where a pool makes a connection object and given back where
+the object is dropped for good (pool full, error, pool closed), or when it
+is garbage collected, so a response closed without being released does not
+leak its slot. At a cap, an idle connection of any pool sharing the limiter
+(of the same host, when the per-host cap is the one reached) is closed to
+make room; when every connection is busy the request waits up to its
+``pool_timeout`` and then raises :class:`~pool.exceptions.EmptyPoolError`,
+as a blocking urllib3 pool does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing
+import weakref
+
+from .exceptions import EmptyPoolError
+
+if typing.TYPE_CHECKING:
+    from .connection import HTTPConnection
+    from .connectionpool import HTTPConnectionPool
+
+_Key = tuple[str, str, typing.Optional[int]]
+
+
+def _check_cap(name: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int or None, not {value!r}")
+    return value
+
+
+class _Limiter:
+    """Counts connection objects across the pools it is handed to, and makes
+    pools wait (or close an idle connection) rather than exceed a cap."""
+
+    def __init__(self, max_connections: int | None, max_connections_per_host: int | None) -> None:
+        self.max_connections = _check_cap("max_connections", max_connections)
+        self.max_connections_per_host = _check_cap("max_connections_per_host", max_connections_per_host)
+        self._cond = threading.Condition(threading.Lock())
+        self._total = 0
+        self._hosts: dict[_Key, int] = {}
+        # Pools whose idle connections may be closed to make room; weak, so
+        # an evicted pool still frees its connections when collected.
+        self._pools: weakref.WeakSet[HTTPConnectionPool] = weakref.WeakSet()
+        self._waiting = 0
+
+    def counts(self) -> tuple[int, dict[_Key, int]]:
+        """(connection objects held, per (scheme, host, port))."""
+        with self._cond:
+            return self._total, dict(self._hosts)
+
+    def new_conn(self, pool: HTTPConnectionPool, timeout: float | None) -> HTTPConnection:
+        """Take a slot for ``pool`` (waiting up to ``timeout`` seconds, forever
+        when None), then make the connection with ``pool._new_conn()``."""
+        key: _Key = (pool.scheme, pool.host, pool.port)
+        self._acquire(pool, key, timeout)
+        try:
+            conn = pool._new_conn()
+            # Called once: by release() when the pool drops the connection,
+            # or when the connection is collected without having been dropped.
+            conn._pool_cap = weakref.finalize(conn, self._release, key)  # type: ignore[attr-defined]
+        except BaseException:
+            self._release(key)
+            raise
+        return conn
+
+    def idle(self) -> None:
+        """A connection went back to a pool: a waiter may now close it."""
+        if self._waiting:
+            with self._cond:
+                self._cond.notify_all()
+
+    def _acquire(self, pool: HTTPConnectionPool, key: _Key, timeout: float | None) -> None:
+        end = None if timeout is None else time.monotonic() + timeout
+        victims = []
+        try:
+            with self._cond:
+                self._pools.add(pool)
+                # Each pass takes the slot, frees one by closing an idle
+                # connection, or waits for a release; bounded by ``end``.
+                while True:
+                    host_n = self._hosts.get(key, 0)
+                    per_host = self.max_connections_per_host
+                    host_full = per_host is not None and host_n >= per_host
+                    total_full = self.max_connections is not None and self._total >= self.max_connections
+                    if not (host_full or total_full):
+                        self._total += 1
+                        self._hosts[key] = host_n + 1
+                        return
+                    victim = self._take_idle(key if host_full else None)
+                    if victim is not None:
+                        victims.append(victim)
+                        continue
+                    if end is None:
+                        remaining = None
+                    else:
+                        remaining = end - time.monotonic()
+                        if remaining <= 0:
+                            raise EmptyPoolError(pool, self._full_message(key, host_full))
+                    self._waiting += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiting -= 1
+        finally:
+            for conn in victims:
+                conn.close()
+
+    def _full_message(self, key: _Key, host_full: bool) -> str:
+        if host_full:
+            cap = f"max_connections_per_host={self.max_connections_per_host} reached for {key[1]}:{key[2]}"
+        else:
+            cap = f"max_connections={self.max_connections} reached"
+        return f"Pool is empty and a new connection can't be opened: {cap}, all connections busy."
+
+    def _take_idle(self, key: _Key | None) -> typing.Any:
+        # Called with the lock held. Takes the least recently used idle
+        # connection object (bottom of a LIFO queue) of the first pool that
+        # has one, leaves an empty slot (None) in its place, and frees its
+        # count. ``key`` restricts the search to one origin.
+        for p in list(self._pools):
+            if key is not None and (p.scheme, p.host, p.port) != key:
+                continue
+            q = p.pool
+            if q is None:
+                continue
+            with q.mutex:
+                items = q.queue
+                for i, conn in enumerate(items):
+                    fin = getattr(conn, "_pool_cap", None) if conn is not None else None
+                    if fin is not None and fin.alive:
+                        items[i] = None
+                        break
+                else:
+                    continue
+            # finalize.detach() then a direct release: _release() would take
+            # the lock that this thread already holds.
+            if fin.detach() is not None:
+                self._release_locked((p.scheme, p.host, p.port))
+            return conn
+        return None
+
+    def _release(self, key: _Key) -> None:
+        with self._cond:
+            self._release_locked(key)
+
+    def _release_locked(self, key: _Key) -> None:
+        self._total -= 1
+        n = self._hosts.get(key, 0) - 1
+        if n > 0:
+            self._hosts[key] = n
+        else:
+            self._hosts.pop(key, None)
+        if self._waiting:
+            self._cond.notify_all()
+
+
+def release(conn: typing.Any) -> None:
+    """Give back the slot of a connection a pool drops for good (a no-op for
+    connections made without a limiter, and on a second call)."""
+    fin = getattr(conn, "_pool_cap", None)
+    if fin is not None:
+        fin()
