@@ -1,0 +1,90 @@
+"""Instructions per request, for comparing two versions of pool on the request
+path: ``python -m bench.instructions``.
+
+    python -m bench.instructions [--kinds get,stream,post] [--requests 1000]
+
+Wall-clock rates on a shared machine move by 10-40% between runs of the same
+client; instruction counts do not.  For each kind of keep-alive request this
+runs a client loop of 1 and of N+1 requests against the bench's nginx under
+``valgrind --tool=callgrind`` (client only) and prints the difference divided
+by N: the client's instructions per request, start-up excluded, repeatable
+to about 1%.  Run it in two checkouts (each built in place) to compare them.
+Needs valgrind; slow (about 50x), so keep N small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .server import start_servers
+
+_ROOT = Path(__file__).resolve().parent.parent
+_TIMEOUT = 900.0
+
+# The client loop: the checkout's pool (cwd first on sys.path), one warm-up
+# request, then N more.
+_LOOP = r"""
+import sys
+sys.path.insert(0, ".")
+import pool
+base, n, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+pm = pool.PoolManager()
+body = b'{"k": "' + b"v" * 1000 + b'"}'
+def get():
+    pm.request("GET", base + "/small").data
+def stream():
+    r = pm.request("GET", base + "/small", preload_content=False)
+    for _ in r.stream(65536):
+        pass
+    r.release_conn()
+def post():
+    pm.request("POST", base + "/post", body=body, headers={"Content-Type": "application/json"}).data
+fn = {"get": get, "stream": stream, "post": post}[kind]
+for _ in range(n + 1):
+    fn()
+"""
+
+
+def _count(base: str, n: int, kind: str) -> int:
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", _LOOP]
+        + [base, str(n), kind],
+        cwd=_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=_TIMEOUT,
+        check=False,
+    )
+    for line in out.stderr.splitlines():
+        if "Collected" in line:
+            return int(line.split()[-1])
+    raise RuntimeError(f"callgrind gave no count for {kind}: {out.stderr.strip()[-300:]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__.split("\n\n")[0])
+    p.add_argument("--kinds", default="get,stream,post")
+    p.add_argument("--requests", type=int, default=1000)
+    args = p.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
+        return 2
+    kinds = [k for k in args.kinds.split(",") if k]
+    bad = [k for k in kinds if k not in ("get", "stream", "post")]
+    if bad:
+        p.error(f"unknown kind(s): {', '.join(bad)}")
+    n = max(1, args.requests)
+    with start_servers(pin=False) as servers:
+        for kind in kinds:
+            one = _count(servers.main, 0, kind)
+            many = _count(servers.main, n, kind)
+            print(f"{kind:<7} {(many - one) / n:>10,.0f} instructions per request", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
