@@ -148,8 +148,8 @@ run_suite() {  # kind wheel expect_extensions
     "$venv/bin/python" -m pip install -q "$whl[test]"
     mkdir -p "$run"
     # csrc/ is copied too: the tests of the C core compile it on its own;
-    # README.md because tests/test_readme.py runs its examples.
-    cp -R "$src/tests" "$src/bench" "$src/csrc" "$src/pyproject.toml" "$src/README.md" "$run/"
+    # README.md and docs/ because tests run the examples they show.
+    cp -R "$src/tests" "$src/bench" "$src/csrc" "$src/pyproject.toml" "$src/README.md" "$src/docs" "$run/"
     [ ! -e "$run/pool" ] || { echo "FAIL: $run has a pool/"; exit 1; }
 
     # Without POOL_NO_EXTENSIONS, the compiled wheel must load its core and
