@@ -12,7 +12,7 @@ serializer maps its own few, as its messages name the refused objects).
 """
 
 cimport cython
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
@@ -270,6 +270,12 @@ cdef inline uint64_t _load8(const char *p) noexcept:
     return w
 
 
+cdef inline uint32_t _load4(const char *p) noexcept:
+    cdef uint32_t w
+    memcpy(&w, p, 4)
+    return w
+
+
 cdef inline bint _same(const char *a, const char *b, size_t n) noexcept:
     """a[:n] == b[:n] for the short strings of a head, inline: a call to
     memcmp costs more than the compare itself at these sizes."""
@@ -281,6 +287,9 @@ cdef inline bint _same(const char *a, const char *b, size_t n) noexcept:
             i += 8
         # The last eight bytes, overlapping ones already compared.
         return i == n or _load8(a + n - 8) == _load8(b + n - 8)
+    if n >= 4:
+        # The first four bytes and the last four, overlapping.
+        return _load4(a) == _load4(b) and _load4(a + n - 4) == _load4(b + n - 4)
     while i < n:
         if a[i] != b[i]:
             return False
@@ -305,7 +314,7 @@ cdef class _Field:
 cdef size_t _NO_VALUE = <size_t>-1
 
 
-cdef _Field _field_at(list seen, size_t i, const char *p, size_t n, const char *v, size_t vn):
+cdef inline _Field _field_at(list seen, size_t i, const char *p, size_t n, const char *v, size_t vn):
     """The entry for field i (name p[:n], value v[:vn]) with its name, low
     and value strs current: the ones already there when the bytes repeat,
     else new ones, remembered for the next head.  None when the position or
