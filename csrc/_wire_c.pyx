@@ -300,8 +300,10 @@ cdef inline bint _same(const char *a, const char *b, size_t n) noexcept:
 @cython.final
 cdef class _Field:
     """The strs of the field line last seen at one position of a head, and
-    the bytes they were made from (a value over _VALUE_MAX bytes is not
-    kept: value_len is then _NO_VALUE, which no value's length equals)."""
+    the bytes they were made from.  A length of _UNSET (which no name or
+    value has) matches nothing: a new entry, a value over _VALUE_MAX bytes,
+    or one whose strs are being replaced (a failed decode leaves no stale
+    match)."""
     cdef object name
     cdef object low
     cdef object value
@@ -311,7 +313,7 @@ cdef class _Field:
     cdef char value_raw[_VALUE_MAX]
 
 
-cdef size_t _NO_VALUE = <size_t>-1
+cdef size_t _UNSET = <size_t>-1
 
 
 cdef inline _Field _field_at(list seen, size_t i, const char *p, size_t n, const char *v, size_t vn):
@@ -325,10 +327,11 @@ cdef inline _Field _field_at(list seen, size_t i, const char *p, size_t n, const
         return None
     while <size_t>len(seen) <= i:  # at most _FIELD_SLOTS entries, made once
         f = _Field.__new__(_Field)
-        f.value_len = _NO_VALUE
+        f.name_len = f.value_len = _UNSET
         seen.append(f)
     f = <_Field>PyList_GET_ITEM(seen, <Py_ssize_t>i)
-    if f.name is None or f.name_len != n or not _same(f.name_raw, p, n):
+    if f.name_len != n or not _same(f.name_raw, p, n):
+        f.name_len = _UNSET
         k = _common_index(p, n)
         if k >= 0:
             f.name = <object>PyTuple_GET_ITEM(_common_str, k)
@@ -339,12 +342,11 @@ cdef inline _Field _field_at(list seen, size_t i, const char *p, size_t n, const
         memcpy(f.name_raw, p, n)
         f.name_len = n
     if f.value_len != vn or not _same(f.value_raw, v, vn):
+        f.value_len = _UNSET
         f.value = _latin1(v, vn)
         if vn <= _VALUE_MAX:
             memcpy(f.value_raw, v, vn)
             f.value_len = vn
-        else:
-            f.value_len = _NO_VALUE
     return f
 
 
