@@ -12,7 +12,7 @@ serializer maps its own few, as its messages name the refused objects).
 """
 
 cimport cython
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
@@ -23,6 +23,7 @@ from cpython.bytes cimport (PyBytes_AS_STRING, PyBytes_CheckExact,
 from cpython.memoryview cimport PyMemoryView_FromMemory
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_REFCNT, Py_XDECREF
+from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.unicode cimport (PyUnicode_1BYTE_KIND, PyUnicode_Check,
                               PyUnicode_DATA, PyUnicode_DecodeLatin1,
@@ -249,11 +250,130 @@ cdef inline Py_ssize_t _common_index(const char *p, size_t n) noexcept:
     return -1
 
 
-# No cache of names, values or reason phrases beyond the immutable common
-# names above: one, shared or per connection, saved under 3% of a
-# read_response() over a buffered head and nothing measurable in a whole
-# request, and mutable state shared between connections would race on a
-# free-threaded build.
+# Each Reader keeps the strs of the last head it read, by field position
+# (_Field, _field_at) and its reason phrase (_Seen): a server answering on
+# one keep-alive connection repeats most of its names and values, in the
+# same order, and a repeat is then one compare of the bytes and the same
+# str again, not a decode, a lower-casing and a free.  The state is per
+# Reader, like its buffer: a Reader serves one connection, one response at
+# a time; nothing is shared between connections (free-threading safe).
+cdef enum:
+    _FIELD_SLOTS = 32          # field positions remembered per Reader
+    _NAME_MAX = 64
+    _VALUE_MAX = 64
+    _REASON_MAX = 32
+
+
+cdef inline uint64_t _load8(const char *p) noexcept:
+    cdef uint64_t w
+    memcpy(&w, p, 8)
+    return w
+
+
+cdef inline uint32_t _load4(const char *p) noexcept:
+    cdef uint32_t w
+    memcpy(&w, p, 4)
+    return w
+
+
+cdef inline bint _same(const char *a, const char *b, size_t n) noexcept:
+    """a[:n] == b[:n] for the short strings of a head, inline: a call to
+    memcmp costs more than the compare itself at these sizes."""
+    cdef size_t i = 0
+    if n >= 8:
+        while i + 8 <= n:
+            if _load8(a + i) != _load8(b + i):
+                return False
+            i += 8
+        # The last eight bytes, overlapping ones already compared.
+        return i == n or _load8(a + n - 8) == _load8(b + n - 8)
+    if n >= 4:
+        # The first four bytes and the last four, overlapping.
+        return _load4(a) == _load4(b) and _load4(a + n - 4) == _load4(b + n - 4)
+    while i < n:
+        if a[i] != b[i]:
+            return False
+        i += 1
+    return True
+
+
+@cython.final
+cdef class _Field:
+    """The strs of the field line last seen at one position of a head, and
+    the bytes they were made from.  A length of _UNSET (which no name or
+    value has) matches nothing: a new entry, a value over _VALUE_MAX bytes,
+    or one whose strs are being replaced (a failed decode leaves no stale
+    match)."""
+    cdef object name
+    cdef object low
+    cdef object value
+    cdef size_t name_len
+    cdef size_t value_len
+    cdef char name_raw[_NAME_MAX]
+    cdef char value_raw[_VALUE_MAX]
+
+
+cdef size_t _UNSET = <size_t>-1
+
+
+cdef inline _Field _field_at(list seen, size_t i, const char *p, size_t n, const char *v, size_t vn):
+    """The entry for field i (name p[:n], value v[:vn]) with its name, low
+    and value strs current: the ones already there when the bytes repeat,
+    else new ones, remembered for the next head.  None when the position or
+    the name is past what is kept."""
+    cdef _Field f
+    cdef Py_ssize_t k
+    if i >= _FIELD_SLOTS or n > _NAME_MAX:
+        return None
+    while <size_t>len(seen) <= i:  # at most _FIELD_SLOTS entries, made once
+        f = _Field.__new__(_Field)
+        f.name_len = f.value_len = _UNSET
+        seen.append(f)
+    f = <_Field>PyList_GET_ITEM(seen, <Py_ssize_t>i)
+    if f.name_len != n or not _same(f.name_raw, p, n):
+        f.name_len = _UNSET
+        k = _common_index(p, n)
+        if k >= 0:
+            f.name = <object>PyTuple_GET_ITEM(_common_str, k)
+            f.low = <object>PyTuple_GET_ITEM(_common_low, k)
+        else:
+            f.name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
+            f.low = _lower_str(p, n)
+        memcpy(f.name_raw, p, n)
+        f.name_len = n
+    if f.value_len != vn or not _same(f.value_raw, v, vn):
+        f.value_len = _UNSET
+        f.value = _latin1(v, vn)
+        if vn <= _VALUE_MAX:
+            memcpy(f.value_raw, v, vn)
+            f.value_len = vn
+    return f
+
+
+@cython.final
+cdef class _Seen:
+    """What one Reader remembers of its last head: the fields by position
+    and the reason phrase."""
+    cdef list fields
+    cdef object reason
+    cdef size_t reason_len
+    cdef char reason_raw[_REASON_MAX]
+
+    def __cinit__(self):
+        self.fields = []
+        self.reason = _EMPTY_STR
+        self.reason_len = 0
+
+    cdef inline object reason_str(self, const char *p, size_t n):
+        """The reason phrase p[:n] as str, the last one when it repeats."""
+        if n == self.reason_len and _same(self.reason_raw, p, n):
+            return self.reason
+        value = _latin1(p, n)
+        if n <= _REASON_MAX:
+            memcpy(self.reason_raw, p, n)
+            self.reason_len = n
+            self.reason = value
+        return value
 
 
 cdef object _lower_str(const char *p, size_t n):
@@ -284,26 +404,28 @@ cdef inline object _name_str(const char *p, size_t n):
     return PyUnicode_DecodeLatin1(p, <Py_ssize_t>n, NULL)
 
 
-cdef dict _make_fields(const char *buf, const pool_header *h, size_t count):
+cdef dict _make_fields(const char *buf, const pool_header *h, size_t count, list seen):
     """The parsed fields in HTTPHeaderDict's own layout, built once:
-    {lower-case name: [name as first seen, value, value, ...]}."""
+    {lower-case name: [name as first seen, value, value, ...]}; their strs
+    from seen (_field_at) where the last head had the same bytes."""
     cdef dict out = <dict>_new_dict_presized(<Py_ssize_t>count)
     cdef size_t i
-    cdef Py_ssize_t k
     cdef const char *p
     cdef object name, low, value
+    cdef _Field f
     cdef list fresh
     cdef PyObject *found
     for i in range(count):
         p = buf + h[i].name_off
-        k = _common_index(p, h[i].name_len)
-        if k >= 0:
-            name = <object>PyTuple_GET_ITEM(_common_str, k)
-            low = <object>PyTuple_GET_ITEM(_common_low, k)
+        f = _field_at(seen, i, p, h[i].name_len, buf + h[i].value_off, h[i].value_len)
+        if f is not None:
+            name = f.name
+            low = f.low
+            value = f.value
         else:
-            name = PyUnicode_DecodeLatin1(p, <Py_ssize_t>h[i].name_len, NULL)
+            name = _name_str(p, h[i].name_len)
             low = _lower_str(p, h[i].name_len)
-        value = _latin1(buf + h[i].value_off, h[i].value_len)
+            value = _latin1(buf + h[i].value_off, h[i].value_len)
         # One dict probe: insert a fresh [name, value] unless the name is
         # already there (a repeated field, rare), then add to that list.
         fresh = [name, value]
@@ -313,13 +435,23 @@ cdef dict _make_fields(const char *buf, const pool_header *h, size_t count):
     return out
 
 
-cdef list _make_headers(const char *buf, const pool_header *h, size_t count):
-    """The parsed fields as [(name, value), ...], latin-1, built once."""
+cdef list _make_headers(const char *buf, const pool_header *h, size_t count, list seen=None):
+    """The parsed fields as [(name, value), ...], latin-1, built once; their
+    strs from seen (_field_at), when given, where the last head had the same
+    bytes."""
     cdef list out = []
     cdef size_t i
+    cdef _Field f
     for i in range(count):
-        out.append((_name_str(buf + h[i].name_off, h[i].name_len),
-                    _latin1(buf + h[i].value_off, h[i].value_len)))
+        f = None
+        if seen is not None:
+            f = _field_at(seen, i, buf + h[i].name_off, h[i].name_len,
+                          buf + h[i].value_off, h[i].value_len)
+        if f is not None:
+            out.append((f.name, f.value))
+        else:
+            out.append((_name_str(buf + h[i].name_off, h[i].name_len),
+                        _latin1(buf + h[i].value_off, h[i].value_len)))
     return out
 
 
@@ -770,10 +902,12 @@ cdef class Reader:
     cdef bint _failed
     cdef bint _started
     cdef bint _peer_eof         # a recv returned 0 during this response
+    cdef _Seen _seen            # the last head's strs, for the next one
 
     def __cinit__(self):
         self._buf = NULL
         self._hdrs = NULL
+        self._seen = _Seen.__new__(_Seen)
 
     def __init__(self, sock, *, max_head_size=DEFAULT_MAX_HEAD_SIZE,
                  max_headers=DEFAULT_MAX_HEADERS,
@@ -917,8 +1051,8 @@ cdef class Reader:
             raise
         head = self._buf + self._head_off
         return (10 + self._hp.minor_version, self._hp.status,
-                _latin1(head + self._hp.reason_off, self._hp.reason_len),
-                _make_headers(head, self._hdrs, self._hp.num_headers))
+                self._seen.reason_str(head + self._hp.reason_off, self._hp.reason_len),
+                _make_headers(head, self._hdrs, self._hp.num_headers, self._seen.fields))
 
     def read_response(self, request_was_head: bool = False, preload: bool = False) -> tuple:
         """Read one response head, as read_head, and return (version, status,
@@ -937,8 +1071,8 @@ cdef class Reader:
             self._ended = True
             raise
         head = self._buf + self._head_off
-        reason = _latin1(head + self._hp.reason_off, self._hp.reason_len)
-        fields = _make_fields(head, self._hdrs, self._hp.num_headers)
+        reason = self._seen.reason_str(head + self._hp.reason_off, self._hp.reason_len)
+        fields = _make_fields(head, self._hdrs, self._hp.num_headers, self._seen.fields)
         if preload:
             if self._framing == POOL_FRAMING_NONE:
                 body = _EMPTY_BYTES

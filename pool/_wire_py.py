@@ -1011,6 +1011,13 @@ class Reader:
         the head), those bytes with the state updated as :meth:`read` leaves
         it; else None (read the body with :meth:`read`)."""
         version, status, reason, headers = self.read_head(request_was_head)
+        # No memory of the last head's strs here, unlike the compiled
+        # Reader: the compiled one decodes each name and value on its own and
+        # a repeat skips that, but this one decodes the whole head in one
+        # str() call and the field regex hands out the name and value strs
+        # already made; checking them against the last head's would cost
+        # what it saves.  The results are the same either way
+        # (tests/test_wire_repeat.py holds both to them).
         fields: Any = {}
         for name, value in headers:
             low = name.lower()
