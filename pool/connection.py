@@ -52,7 +52,7 @@ from .exceptions import (
     UnexpectedProtocolSwitch,
 )
 from .util import ssl_ as _ssl_util
-from .util.connection import _TYPE_RESOLVER, _happy_eyeballs_delay, _StaticResolver, create_connection
+from .util.connection import _TYPE_RESOLVER, _happy_eyeballs_delay, _resolved, _StaticResolver, create_connection
 from .util.limits import DEFAULT_LIMITS, Limits
 from .util.request import SKIP_HEADER, SKIPPABLE_HEADERS, body_to_chunks
 from .util.ssl_match_hostname import CertificateError, match_hostname
@@ -153,6 +153,7 @@ def _host_header_value(host: str, port: int, default_port: int) -> str:
 # endheaders -> _send_output -> send, exactly as on urllib3.
 _SEND_HOOKS = ("putrequest", "putheader", "endheaders", "_send_output", "send")
 _HTTPLIB_RESPONSE = http.client.HTTPResponse
+_now = time.perf_counter_ns
 _CS_IDLE = "Idle"
 _CS_REQ_SENT = "Request-sent"
 # What urllib3 refuses in a method before http.client sees it.
@@ -235,6 +236,12 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
     _armed: bool = False
     _last_used: float = 0.0
     _created_at: float = 0.0
+    # The last socket's connect stamps (time.perf_counter_ns): (began,
+    # name resolved or None, connected, TLS done or None); see
+    # pool.util.timings.  A pool reads them for a request that connected.
+    _t_conn: tuple[int, int | None, int, int | None] | None = None
+    # When the last request's head and body were sent (the pool sets it).
+    _t_sent: int | None = None
     _sock_timeout: typing.Any = _DEFAULT_TIMEOUT
     _resp_retries: typing.Any = None
     # Don't reuse after this response: the caller sent "Connection: close",
@@ -371,6 +378,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         Maps failures to urllib3's exceptions: :class:`NameResolutionError`,
         :class:`ConnectTimeoutError`, :class:`NewConnectionError`.
         """
+        began = _now()
         try:
             if self._resolver is None and not self.happy_eyeballs:
                 sock = create_connection(
@@ -396,6 +404,13 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             ) from e
         except OSError as e:
             raise NewConnectionError(self, f"Failed to establish a new connection: {e}") from e
+        connected = _now()
+        # create_connection left its resolution stamp beside it; one from
+        # another call (a replaced create_connection) is not this one's.
+        resolved = getattr(_resolved, "ns", None)
+        if resolved is not None and not began <= resolved <= connected:
+            resolved = None
+        self._t_conn = (began, resolved, connected, None)
         sys.audit("http.client.connect", self, self.host, self.port)
         return sock
 
@@ -1340,6 +1355,9 @@ class HTTPSConnection(HTTPConnection):
         except BaseException:
             sock.close()
             raise
+        stamps = self._t_conn
+        if stamps is not None:
+            self._t_conn = (stamps[0], stamps[1], stamps[2], _now())
         self._attach(tls_sock)
         # A forwarding proxy sees the plaintext: never call that verified.
         self.is_verified = False if self.proxy_is_forwarding else verified

@@ -54,7 +54,7 @@ from .exceptions import (
     SSLError,
     TimeoutError,
 )
-from .response import _fp_done
+from .response import _call_hook, _fp_done
 from .util.connection import is_connection_dropped
 from .util.proxy import connection_requires_http_tunnel
 from .util.request import _TYPE_BODY_POSITION, body_is_replayable, rewind_body, set_file_position
@@ -273,7 +273,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         knobs are taken out first, both off by default:
         ``idle_timeout`` (seconds a connection may sit idle before it is
         closed at checkout instead of reused) and ``max_connection_age``
-        (seconds after which a connection is not reused).
+        (seconds after which a connection is not reused).  And
+        ``on_request_done``: ``hook(method, url, status, timings)``, called
+        once per response when its body is done or it is released
+        (docs/timings.md); whatever it raises is logged and ignored.
     """
 
     scheme = "http"
@@ -325,6 +328,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
         self._idle_timeout: float | None = conn_kw.pop("idle_timeout", None)
         self._max_age: float | None = conn_kw.pop("max_connection_age", None)
+        self._on_request_done: typing.Callable[..., typing.Any] | None = conn_kw.pop("on_request_done", None)
         self.conn_kw = conn_kw
 
         if self.proxy:
@@ -657,6 +661,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         except OSError as e:
             if conn.sock is None or e.errno not in _SEND_ERRNOS_TO_IGNORE:
                 raise
+        # For the response's timings (urlopen reads it).
+        conn._t_sent = _now()
 
         if conn.sock is not None:
             if read_t == 0:
@@ -728,7 +734,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         # released.
         response.retries = retries
         response._pool = self
+        # Not parsed by the Reader: its head is "received" now.
+        response._t = now = _now()
         if preload_content:
+            response._t_end = now
             # Read whole: urlopen gives the connection back (_release_finished).
             response._connection = None
             fp = getattr(response, "_fp", None)
@@ -893,6 +902,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         conn = None
         follow: _Request | None = None
         clean_exit = False
+        start = _now()
         try:
             conn = self._get_conn(timeout=pool_timeout)
             reused = conn.sock is not None
@@ -924,8 +934,18 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 break
             if reused:
                 self._n_reused += 1
+                stamps = None
             else:
                 self._n_opened += 1
+                stamps = getattr(conn, "_t_conn", None)
+                # () for a connection opened without pool's stamps (or
+                # stamps left from an earlier socket): not reused, times unknown.
+                if stamps is None or stamps[0] < start:
+                    stamps = ()
+            try:
+                response._t = (start, conn._t_sent, response._t, stamps)  # type: ignore[attr-defined]
+            except AttributeError:  # objects not of pool's classes: no timings
+                pass
             clean_exit = True
 
         except EmptyPoolError:
@@ -943,6 +963,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
         if follow is None:  # answered: conn is this request's
             self._release_finished(response, conn)  # type: ignore[arg-type]
+            if self._on_request_done is not None:
+                self._hook_when_done(response, method, url)
             # Only a redirect, or a status that can be retried, needs a look.
             status = response.status
             if (
@@ -976,6 +998,22 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             decode_content=decode_content,
             **response_kw,
         )
+
+    def _hook_when_done(self, response: typing.Any, method: str, url: str) -> None:
+        # on_request_done gets each response once, when its body is done:
+        # now if it is (read with the head, or preloaded), else when the
+        # response ends it (HTTPResponse._body_done).
+        if url[:1] == "/":
+            url = _url_from_pool(self, url)
+        pending = (self._on_request_done, method, url)
+        try:
+            done = response._t_end is not None or (response._wire_body and response._reader is None)
+        except AttributeError:  # a response class not derived from ours: it cannot tell
+            done = True
+        if done:
+            _call_hook(pending, response)
+        else:
+            response._t_end = pending
 
     def _drop_stale(self, conn: HTTPConnection, method: str, url: str, body: typing.Any, body_pos: typing.Any) -> None:
         # RFC 9112 §9.3.1: the server closed the idle connection as we sent;
@@ -1055,6 +1093,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
 
 
 _NO_VALIDATION = HTTPConnectionPool._validate_conn
+_now = time.perf_counter_ns
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 

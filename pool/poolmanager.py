@@ -122,6 +122,7 @@ class PoolKey(typing.NamedTuple):
     key_resolver: typing.Any = None
     key_resolve: frozenset[tuple[str, typing.Any]] | None = None
     key_happy_eyeballs: bool | float | None = None
+    key_on_request_done: typing.Any = None
 
 
 def _default_key_normalizer(key_class: type[PoolKey], request_context: dict[str, typing.Any]) -> PoolKey:

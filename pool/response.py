@@ -28,6 +28,7 @@ import json as _json
 import logging
 import socket
 import sys
+import time
 import typing
 import weakref
 from http.client import HTTPException as _HTTPException
@@ -74,6 +75,7 @@ from .exceptions import (
 )
 from .util.limits import DEFAULT_LIMITS, Limits
 from .util.response import is_fp_closed as _is_fp_closed
+from .util.timings import Timings
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .connectionpool import HTTPConnectionPool
@@ -88,6 +90,7 @@ _FRAMING_CHUNKED = 2
 # drain_conn() reads at most this much of an unread body to save the
 # connection; more than that costs more than opening a new connection.
 _DRAIN_LIMIT = 1 << 20
+_now = time.perf_counter_ns
 
 
 def _is_wire_reader(body: object) -> bool:
@@ -566,8 +569,9 @@ _START: dict[str, typing.Any] = {
     "_decoder_flushed": False,
     "_wire_body": True,
     "enforce_content_length": True,
-    "auto_close": True,
     "_body": None,
+    "_t": None,
+    "_t_end": None,
     "_uncached_read_occurred": False,
     "_file": None,
     "_reader": None,
@@ -576,9 +580,18 @@ _START: dict[str, typing.Any] = {
     "_request_method": None,
     "_pool": None,
     "_sock_shutdown": _SHUTDOWN_VIA_CONNECTION,
-    "chunk_left": None,
     "length_remaining": None,
 }
+
+
+def _call_hook(pending: tuple[typing.Any, str, str], response: typing.Any) -> None:
+    # An on_request_done hook observes; it never breaks the request path,
+    # whatever it raises (logged, with its traceback, and dropped).
+    hook, method, url = pending
+    try:
+        hook(method, url, response.status, getattr(response, "timings", None))
+    except Exception:
+        log.warning("on_request_done hook %r raised; ignored", hook, exc_info=True)
 
 
 def _map_read_error(e: BaseException, pool: typing.Any) -> BaseException:
@@ -713,7 +726,6 @@ class HTTPResponse(BaseHTTPResponse):
 
     _wire_body: bool
     enforce_content_length: bool
-    auto_close: bool
     _uncached_read_occurred: bool
     _fp_bytes_read: int
     _body: typing.Any
@@ -724,7 +736,25 @@ class HTTPResponse(BaseHTTPResponse):
     _pool: typing.Any
     _sock_shutdown: typing.Any
     msg: typing.Any
-    chunk_left: int | None
+
+    # Read from the class unless set: a wire response never sets them, and
+    # leaving them out of _START keeps its per-response dict the size it
+    # was before the two timing attributes below joined it (measured with
+    # bench.instructions: a bigger dict costs every request).
+    auto_close = True
+    chunk_left = None
+
+    # The request's timing stamps (time.perf_counter_ns; pool.util.timings),
+    # read only by ``timings``: the head's alone once it is read, then
+    # (start, sent, head, connect stamps) once the pool's urlopen has the
+    # response.  Connect stamps: (began, resolved, connected, TLS done) of a
+    # connection opened for this request, () for one opened without stamps,
+    # None when reused.  Packed in one attribute: each attribute a response
+    # carries costs every request.
+    _t: typing.Any = None
+    # The end of the body: None until then, the pending on_request_done
+    # call (hook, method, url) while one waits for it, then the stamp (int).
+    _t_end: typing.Any = None
 
     def __init__(
         self,
@@ -758,7 +788,8 @@ class HTTPResponse(BaseHTTPResponse):
         self._start(fields, status, version, reason, decode_content, request_url, retries, connection)
         self.version_string = version_string
         self.enforce_content_length = enforce_content_length
-        self.auto_close = auto_close
+        if not auto_close:
+            self.auto_close = False
         self._orig = original_response
         self._request_method = request_method
         self._pool = pool
@@ -841,9 +872,11 @@ class HTTPResponse(BaseHTTPResponse):
         # take it, without another call into the Reader.
         version, status, reason, fields, body = head
         self = cls.__new__(cls)
+        t = _now()
         headers = HTTPHeaderDict.__new__(HTTPHeaderDict)
         headers._container = fields
         self._start(headers, status, version, reason, decode_content, request_url, retries, connection)
+        self._t = t
         self.enforce_content_length = enforce_content_length
         self._request_method = request_method
         self.chunked = reader.framing == _FRAMING_CHUNKED
@@ -925,6 +958,41 @@ class HTTPResponse(BaseHTTPResponse):
             return pieces[0]
         return b"".join(pieces)
 
+    # ---------------------------------------------------------- timings
+
+    def _body_done(self) -> None:
+        # The body ended, or the response was released or closed before it
+        # did: the last stamp, and the pool's on_request_done hook if it
+        # waits for this (HTTPConnectionPool._hook_when_done).  A body from
+        # the wire with no Reader left came with the head: done then.
+        if self._reader is None and self._wire_body:
+            return
+        pending = self._t_end
+        self._t_end = _now()
+        if pending is not None:
+            _call_hook(pending, self)
+
+    @property
+    def timings(self) -> Timings | None:
+        """Where this request's time went (:class:`~pool.util.timings.Timings`),
+        or ``None`` for a response a pool's ``urlopen`` did not make (built
+        by hand, or by ``_make_request`` called directly).  Built on each
+        access from stamps taken while the request ran; ``body_done`` is
+        ``None`` while the body is still being read."""
+        stamps = self._t
+        if type(stamps) is not tuple:
+            return None
+        start, sent, head, conn = stamps
+        done = self._t_end
+        if type(done) is not int:
+            # The body came with the head (or there was none) when no
+            # Reader is left and it never ended otherwise: read in one call.
+            done = head if done is None and self._reader is None and self._wire_body else None
+        began = resolved = connected = tls = None
+        if conn:
+            began, resolved, connected, tls = conn
+        return Timings(start, began, resolved, connected, tls, sent, head, done, conn is None)
+
     # ---------------------------------------------------------- connection
 
     @property
@@ -956,6 +1024,8 @@ class HTTPResponse(BaseHTTPResponse):
         """Give the connection back to its pool; a connection that cannot carry
         another response (body not fully read, an error, Connection: close) is
         closed first, so the pool never hands out one in doubt."""
+        if type(self._t_end) is not int:
+            self._body_done()
         pool, conn = self._pool, self._connection
         if pool is None or conn is None:
             return None
@@ -1003,6 +1073,8 @@ class HTTPResponse(BaseHTTPResponse):
 
     def _reader_finished(self) -> None:
         # The body ended (or was abandoned, or a read failed).
+        if type(self._t_end) is not int:
+            self._body_done()
         if not self._wire_body:
             # urllib3's rule for a body given by hand: the connection goes
             # back once the http.client response it wraps closed itself.
@@ -1336,6 +1408,8 @@ class HTTPResponse(BaseHTTPResponse):
 
     def close(self) -> None:
         """Close the body and the connection (the connection is not reused)."""
+        if type(self._t_end) is not int:
+            self._body_done()
         self._sock_shutdown = None
         if self._wire_body:
             self._reader = None

@@ -35,6 +35,7 @@ def test_pool_key_fields_match_urllib3():
         "key_resolver",
         "key_resolve",
         "key_happy_eyeballs",
+        "key_on_request_done",
     )
     # A key built from urllib3's fields alone still constructs.
     PoolKey(**{f: None for f in u3pm.PoolKey._fields})

@@ -35,6 +35,11 @@ _TYPE_ADDRINFO = typing.Tuple[int, int, int, str, typing.Any]
 #: 5-tuples (which may carry their own port).
 _TYPE_RESOLVER = typing.Callable[[str, int, int], typing.Iterable[typing.Union[str, _TYPE_ADDRINFO]]]
 
+# When this thread's last name resolution in create_connection ended
+# (time.perf_counter_ns): the connection reads it for its timings.  Kept
+# beside the call because create_connection's signature is urllib3's.
+_resolved = threading.local()
+
 #: RFC 8305 §5's recommended "Connection Attempt Delay".
 HAPPY_EYEBALLS_DELAY = 0.25
 
@@ -105,6 +110,8 @@ def create_connection(
         infos = socket.getaddrinfo(host, port, gai_family, socket.SOCK_STREAM)
     else:
         infos = _call_resolver(resolver, host, port, gai_family)
+    # For the request's timings (pool.util.timings): when resolution ended.
+    _resolved.ns = time.perf_counter_ns()
     delay = _happy_eyeballs_delay(happy_eyeballs)
     if delay is not None and infos:
         return _race(infos, delay, timeout, source_address, socket_options)
