@@ -56,6 +56,9 @@ cdef extern from "Python.h":
     # they go in; and setdefault, one probe per field instead of two.
     object _new_dict_presized "_PyDict_NewPresized"(Py_ssize_t minused)
     PyObject *PyDict_SetDefault(object d, object key, object default) except? NULL
+    # A new str of n characters none above maxchar, to be filled in place
+    # before anything else sees it.
+    object _new_str "PyUnicode_New"(Py_ssize_t n, Py_UCS4 maxchar)
 
 
 # A large body lands in fresh memory, and on Linux faulting it in 4 KiB pages
@@ -379,20 +382,14 @@ cdef class _Seen:
 cdef object _lower_str(const char *p, size_t n):
     """The str of the name p[:n] lower-cased.  Names are token characters,
     so ASCII lower-casing is the whole of str.lower()."""
-    cdef char small[64]
-    cdef char *lb = small
+    # Written in place into a fresh ASCII str (maxchar 127: token
+    # characters are ASCII), so no buffer between the bytes and the str.
+    cdef object s = _new_str(<Py_ssize_t>n, 127)
+    cdef char *lb = <char *>PyUnicode_DATA(s)
     cdef size_t j
-    if n > sizeof(small):
-        lb = <char *>malloc(n)
-        if lb == NULL:
-            raise MemoryError()
-    try:
-        for j in range(n):
-            lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
-        return PyUnicode_DecodeLatin1(lb, <Py_ssize_t>n, NULL)
-    finally:
-        if lb != small:
-            free(lb)
+    for j in range(n):
+        lb[j] = p[j] + 32 if b'A' <= p[j] <= b'Z' else p[j]
+    return s
 
 
 cdef inline object _name_str(const char *p, size_t n):
