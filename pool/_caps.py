@@ -49,13 +49,20 @@ class _Limiter:
     def __init__(self, max_connections: int | None, max_connections_per_host: int | None) -> None:
         self.max_connections = _check_cap("max_connections", max_connections)
         self.max_connections_per_host = _check_cap("max_connections_per_host", max_connections_per_host)
-        self._cond = threading.Condition(threading.Lock())
+        # Re-entrant: a collected connection's finalizer gives its slot back
+        # (_release) and may run inside a section that holds the lock.
+        self._cond = threading.Condition(threading.RLock())
         self._total = 0
         self._hosts: dict[_Key, int] = {}
         # Pools whose idle connections may be closed to make room; weak, so
         # an evicted pool still frees its connections when collected.
         self._pools: weakref.WeakSet[HTTPConnectionPool] = weakref.WeakSet()
         self._waiting = 0
+        # Each connection object holding a slot -> the finalizer that gives
+        # the slot back; kept here, so nothing is written on the connection.
+        self._slots: weakref.WeakKeyDictionary[typing.Any, weakref.finalize[typing.Any, typing.Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def counts(self) -> tuple[int, dict[_Key, int]]:
         """(connection objects held, per (scheme, host, port))."""
@@ -71,7 +78,9 @@ class _Limiter:
             conn = pool._new_conn()
             # Called once: by release() when the pool drops the connection,
             # or when the connection is collected without having been dropped.
-            conn._pool_cap = weakref.finalize(conn, self._release, key)  # type: ignore[attr-defined]
+            fin = weakref.finalize(conn, self._release, key)
+            with self._cond:
+                self._slots[conn] = fin
         except BaseException:
             self._release(key)
             raise
@@ -140,7 +149,7 @@ class _Limiter:
             with q.mutex:
                 items = q.queue
                 for i, conn in enumerate(items):
-                    fin = getattr(conn, "_pool_cap", None) if conn is not None else None
+                    fin = self._slots.pop(conn, None) if conn is not None else None
                     if fin is not None and fin.alive:
                         items[i] = None
                         break
@@ -152,6 +161,14 @@ class _Limiter:
                 self._release_locked((p.scheme, p.host, p.port))
             return conn
         return None
+
+    def release(self, conn: typing.Any) -> None:
+        """Give back the slot of a connection a pool drops for good (a no-op
+        for a connection that holds none, and on a second call)."""
+        with self._cond:
+            fin = self._slots.pop(conn, None)
+        if fin is not None:
+            fin()
 
     def _release(self, key: _Key) -> None:
         with self._cond:
@@ -166,11 +183,3 @@ class _Limiter:
             self._hosts.pop(key, None)
         if self._waiting:
             self._cond.notify_all()
-
-
-def release(conn: typing.Any) -> None:
-    """Give back the slot of a connection a pool drops for good (a no-op for
-    connections made without a limiter, and on a second call)."""
-    fin = getattr(conn, "_pool_cap", None)
-    if fin is not None:
-        fin()
