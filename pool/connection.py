@@ -666,7 +666,26 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
         state = self._checked_out
         if state:
             self._checked_out = False
+            self._last_used = time.monotonic()
         return state
+
+    def _expired(self, idle_timeout: float | None, max_age: float | None) -> bool:
+        """Whether this connection sat idle (since a pool took it back) longer
+        than ``idle_timeout`` seconds, or has lived longer than ``max_age``
+        since it connected; either None: no such limit."""
+        now = time.monotonic()
+        return (idle_timeout is not None and now - self._last_used > idle_timeout) or (
+            max_age is not None and now - self._created_at > max_age
+        )
+
+    def _sent(self, retries: typing.Any, read_timeout: typing.Any, deadline: float | None) -> None:
+        """A pool sent a request on this connection: the Retry its response
+        carries, when the request went out (for its timings), and a
+        Timeout.total deadline to arm, if any (see _arm)."""
+        self._t_sent = _now()
+        self._resp_retries = retries
+        if deadline is not None:
+            self._arm(read_timeout, deadline)
 
     def _reusable(self) -> bool:
         """Whether the last response on this socket left it fit for another

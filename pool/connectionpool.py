@@ -448,10 +448,11 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         return state
 
     def _check_age(self, conn: typing.Any) -> None:
-        now = time.monotonic()
-        idle = self._idle_timeout
-        age = self._max_age
-        if (idle is not None and now - conn._last_used > idle) or (age is not None and now - conn._created_at > age):
+        try:
+            expired = conn._expired(self._idle_timeout, self._max_age)
+        except AttributeError:  # a connection class not derived from ours: no clock kept
+            return
+        if expired:
             log.debug("Closing idle or aged connection: %s", self.host)
             self._n_discarded += 1
             conn.close()
@@ -488,8 +489,6 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 else:
                     if keep and conn._armed:
                         conn._disarm()
-                    if self._idle_timeout is not None:
-                        conn._last_used = time.monotonic()
         pool = self.pool
         if pool is not None:
             try:
@@ -503,7 +502,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 if conn:
                     self._n_discarded += 1
                     conn.close()
-                    _caps.release(conn)
+                    if self._limiter is not None:
+                        self._limiter.release(conn)
                 if self.block:
                     raise FullPoolError(
                         self, "Pool reached maximum size and no more connections are allowed."
@@ -518,7 +518,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 return
         if conn:
             conn.close()
-            _caps.release(conn)
+            if self._limiter is not None:
+                self._limiter.release(conn)
 
     def _discard_conn(self, conn: typing.Any) -> None:
         # After an error in urlopen: close the connection and give its slot
@@ -530,7 +531,8 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             self._n_out -= 1
         self._n_discarded += 1
         conn.close()
-        _caps.release(conn)
+        if self._limiter is not None:
+            self._limiter.release(conn)
         self._put_conn(None)
 
     def _validate_conn(self, conn: HTTPConnection) -> None:
@@ -661,20 +663,15 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         except OSError as e:
             if conn.sock is None or e.errno not in _SEND_ERRNOS_TO_IGNORE:
                 raise
-        # For the response's timings (urlopen reads it).
-        conn._t_sent = _now()
-
         if conn.sock is not None:
             if read_t == 0:
                 raise ReadTimeoutError(self, url, f"Read timed out. (read timeout={read_t})")
             conn.timeout = read_t
 
-        conn._resp_retries = retries
-        if deadline is not None:
-            try:
-                conn._arm(read_t, deadline)
-            except AttributeError:  # a connection class not derived from ours
-                pass
+        try:
+            conn._sent(retries, read_t, deadline)
+        except AttributeError:  # a connection class not derived from ours
+            pass
         # The deadline stays armed on the Reader for a streamed body too:
         # every recv of it gets what is left of ``total``.  _put_conn disarms
         # it when the connection comes back.
@@ -770,7 +767,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         if self.pool is None:
             return
         old_pool, self.pool = self.pool, None
-        _close_pool_connections(old_pool)
+        _close_pool_connections(old_pool, self._limiter)
 
     def is_same_host(self, url: str) -> bool:
         """Check if the given ``url`` is a member of the same host as this pool."""
@@ -1333,13 +1330,16 @@ def _url_from_pool(pool: HTTPConnectionPool, path: str | None = None) -> str:
     return Url(scheme=pool.scheme, host=pool.host, port=pool.port, path=path).url
 
 
-def _close_pool_connections(pool: typing.Any) -> None:
-    """Drain a queue of connections and close each one."""
+def _close_pool_connections(pool: typing.Any, limiter: _caps._Limiter | None = None) -> None:
+    """Drain a queue of connections and close each one (giving its slot
+    back to ``limiter``; without one, as when a pool is collected, each
+    connection's slot comes back when the connection itself is)."""
     try:
         while True:
             conn = pool.get(block=False)
             if conn:
                 conn.close()
-                _caps.release(conn)
+                if limiter is not None:
+                    limiter.release(conn)
     except queue.Empty:
         pass
