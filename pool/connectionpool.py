@@ -929,20 +929,7 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                     reused = False
                     continue
                 break
-            if reused:
-                self._n_reused += 1
-                stamps = None
-            else:
-                self._n_opened += 1
-                stamps = getattr(conn, "_t_conn", None)
-                # () for a connection opened without pool's stamps (or
-                # stamps left from an earlier socket): not reused, times unknown.
-                if stamps is None or stamps[0] < start:
-                    stamps = ()
-            try:
-                response._t = (start, conn._t_sent, response._t, stamps)  # type: ignore[attr-defined]
-            except AttributeError:  # objects not of pool's classes: no timings
-                pass
+            self._answered(response, conn, start, reused)
             clean_exit = True
 
         except EmptyPoolError:
@@ -995,6 +982,24 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             decode_content=decode_content,
             **response_kw,
         )
+
+    def _answered(self, response: typing.Any, conn: typing.Any, start: int, reused: bool) -> None:
+        # A request got its response on conn: the pool's counts, and the
+        # response's timing stamps (pool.util.timings).
+        if reused:
+            self._n_reused += 1
+            stamps = None
+        else:
+            self._n_opened += 1
+            stamps = getattr(conn, "_t_conn", None)
+            # () for a connection opened without pool's stamps (or stamps
+            # left from an earlier socket): not reused, times unknown.
+            if stamps is None or stamps[0] < start:
+                stamps = ()
+        try:
+            response._t = (start, conn._t_sent, response._t, stamps)
+        except AttributeError:  # objects not of pool's classes: no timings
+            pass
 
     def _hook_when_done(self, response: typing.Any, method: str, url: str) -> None:
         # on_request_done gets each response once, when its body is done:
