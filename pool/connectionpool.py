@@ -907,20 +907,35 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
                 if not reused and self.proxy is not None:
                     self._connect_via_proxy(conn, destination_scheme, timeout)
                 try:
-                    response = self._make_request(
-                        conn,
-                        method,
-                        url,
-                        timeout=timeout,
-                        body=body,
-                        headers=headers,
-                        chunked=chunked,
-                        retries=retries,
-                        response_conn=conn,
-                        preload_content=preload_content,
-                        decode_content=decode_content,
-                        **response_kw,
-                    )
+                    if response_kw:
+                        response = self._make_request(
+                            conn,
+                            method,
+                            url,
+                            timeout=timeout,
+                            body=body,
+                            headers=headers,
+                            chunked=chunked,
+                            retries=retries,
+                            response_conn=conn,
+                            preload_content=preload_content,
+                            decode_content=decode_content,
+                            **response_kw,
+                        )
+                    else:  # the same, without building a dict of the arguments
+                        response = self._make_request(
+                            conn,
+                            method,
+                            url,
+                            timeout=timeout,
+                            body=body,
+                            headers=headers,
+                            chunked=chunked,
+                            retries=retries,
+                            response_conn=conn,
+                            preload_content=preload_content,
+                            decode_content=decode_content,
+                        )
                 except _STALE_ERRORS:
                     if not (reused and self._can_resend(conn, method, body, body_pos)):
                         raise
