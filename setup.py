@@ -1,14 +1,28 @@
-"""Build only the compiled wire core; all metadata lives in pyproject.toml.
+"""Build the compiled wire core and the compiled request path; all metadata
+lives in pyproject.toml.
 
 Set POOL_NO_EXTENSIONS to a non-empty value to build a pure-Python package.
-POOL_SANITIZE=1 builds the extension with AddressSanitizer and
+POOL_SANITIZE=1 builds the extensions with AddressSanitizer and
 UndefinedBehaviorSanitizer (see .ci/sanitize.sh).
+
+The request path (REQUEST_PATH below) is compiled from its own .py files,
+unchanged: Cython turns each function body into C and leaves the classes
+ordinary Python classes, so subclassing and patching work as on the sources.
+The .py files still ship beside the compiled modules (tracebacks quote their
+lines), and POOL_NO_EXTENSIONS=1 at run time imports them instead
+(pool/_compiled.py).  Only on CPython: elsewhere the extension API is
+emulated, and compiled Python code would run slower than the source.
 """
 
 import os
+import platform
 import sys
 
 from setuptools import Extension, setup
+
+# The modules a keep-alive request runs through; pool/_compiled.py lists the
+# same names (tests/test_build.py holds the two lists together).
+REQUEST_PATH = ("pool._request_methods", "pool.connection", "pool.connectionpool", "pool.poolmanager", "pool.response")
 
 extensions = []
 if not os.environ.get("POOL_NO_EXTENSIONS"):
@@ -34,5 +48,30 @@ if not os.environ.get("POOL_NO_EXTENSIONS"):
         ],
         compiler_directives={"language_level": "3", "embedsignature": True},
     )
+    if platform.python_implementation() == "CPython":
+        extensions += cythonize(
+            [
+                Extension(
+                    name,
+                    sources=[name.replace(".", "/") + ".py"],
+                    extra_compile_args=cflags,
+                    extra_link_args=ldflags,
+                )
+                for name in REQUEST_PATH
+            ],
+            # The generated C goes under build/, out of the package (and so
+            # out of the sdist, which prunes build/, and of the wheel).
+            build_dir="build/cython",
+            compiler_directives={
+                "language_level": "3",
+                # Annotations stay hints, as on the sources: typed as C
+                # types, `x: int` would refuse a bool subclass or None
+                # where the Python code accepts it.
+                "annotation_typing": False,
+                # Functions that behave like Python's: bound as methods,
+                # introspectable (inspect.signature), patchable.
+                "binding": True,
+            },
+        )
 
 setup(ext_modules=extensions)

@@ -13,7 +13,10 @@ import typing
 import warnings
 from logging import NullHandler
 
-from . import exceptions
+# _compiled first, before anything imports the request path: with
+# POOL_NO_EXTENSIONS set, it makes those modules load from their sources even
+# where compiled ones are installed.
+from . import _compiled, exceptions  # noqa: F401
 from ._collections import HTTPHeaderDict
 
 # pool's own public names beside urllib3's __all__: the `as` form exports

@@ -32,6 +32,7 @@ from http.client import HTTPException as HTTPException
 from http.client import ResponseNotReady
 from socket import timeout as SocketTimeout
 
+from . import _compiled
 from ._base_connection import _TYPE_BODY, ProxyConfig, _ResponseOptions  # noqa: F401
 from ._cache import BoundedCache
 from ._version import URLLIB3_API_VERSION
@@ -79,6 +80,10 @@ ConnectionError = ConnectionError
 BrokenPipeError = BrokenPipeError
 
 log = logging.getLogger(__name__)
+
+# warnings.warn(stacklevel=_CALLER) names the caller of the warning function,
+# whether this module runs from source or compiled (pool/_compiled.py).
+_CALLER = _compiled.caller_stacklevel(lambda: None)
 
 #: Default port per scheme.
 port_by_scheme: dict[str, int] = {"http": 80, "https": 443}
@@ -997,7 +1002,7 @@ class HTTPConnection(http.client.HTTPConnection, metaclass=_HookWatch):
             "HTTPConnection.request_chunked() is deprecated and will be removed "
             "in urllib3 v3.0. Instead use HTTPConnection.request(..., chunked=True).",
             category=FutureWarning,
-            stacklevel=2,
+            stacklevel=_CALLER,
         )
         self.request(method, url, body=body, headers=headers, chunked=True)
 
@@ -1287,7 +1292,7 @@ class HTTPSConnection(HTTPConnection):
             "in urllib3 v3.0. Instead provide the parameters to the "
             "HTTPSConnection constructor.",
             category=FutureWarning,
-            stacklevel=2,
+            stacklevel=_CALLER,
         )
         self._set_cert(
             key_file,

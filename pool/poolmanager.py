@@ -15,6 +15,7 @@ import warnings
 from types import TracebackType
 from urllib.parse import unquote
 
+from . import _compiled
 from ._base_connection import ProxyConfig
 from ._cache import BoundedCache
 from ._caps import _Limiter
@@ -50,6 +51,10 @@ if typing.TYPE_CHECKING:
 __all__ = ["PoolManager", "ProxyManager", "proxy_from_url"]
 
 log = logging.getLogger(__name__)
+
+# warnings.warn(stacklevel=_CALLER) names the caller of the warning function,
+# whether this module runs from source or compiled (pool/_compiled.py).
+_CALLER = _compiled.caller_stacklevel(lambda: None)
 
 SSL_KEYWORDS = (
     "key_file",
@@ -447,7 +452,7 @@ class PoolManager(RequestMethods):
                 "start with 'https://' or 'http://'. Read more in this issue: "
                 "https://github.com/urllib3/urllib3/issues/2920",
                 category=FutureWarning,
-                stacklevel=2,
+                stacklevel=_CALLER,
             )
 
         conn = self._pool_for(u)
@@ -615,7 +620,7 @@ class ProxyManager(PoolManager):
                 "and will raise an error in urllib3 v3.0. "
                 "Use proxy_ssl_context to configure the TLS connection to the proxy.",
                 FutureWarning,
-                stacklevel=2,
+                stacklevel=_CALLER,
             )
             if self.proxy_ssl_context is None:
                 self.proxy_ssl_context = connection_pool_kw.get("ssl_context")
