@@ -10,7 +10,8 @@
 #     suite runs from a copy of tests/ and bench/ in a directory with no
 #     pool/ in it, so it can only import the installed package.  A pytest
 #     plugin written below stops the run unless pool comes from that venv's
-#     site-packages, with HAS_EXTENSIONS and py.typed as the wheel promises.
+#     site-packages, with HAS_EXTENSIONS, the compiled request path
+#     (pool/_compiled.py) and py.typed as the wheel promises.
 # Exits non-zero on any failure.  Needs network access to the package index
 # (build requirements and test dependencies).
 set -euo pipefail
@@ -61,7 +62,7 @@ pure="$(ls "$work"/dist-pure/*.whl)"
 
 echo "== contents"
 "$work/venv-build/bin/python" - "$sdist" "$wheel" "$pure" <<'EOF'
-import sys, tarfile, zipfile
+import ast, sys, tarfile, zipfile
 from pathlib import PurePosixPath
 
 sdist, wheel, pure = sys.argv[1:]
@@ -74,7 +75,7 @@ for need in ("csrc/pool_http.c", "csrc/pool_http.h", "csrc/_wire_c.pyx", "csrc/p
     if need not in names:
         problems.append(f"sdist lacks {need}")
 for name in names:
-    if name == "csrc/_wire_c.c" or name.endswith((".so", ".pyd", ".pyc")):
+    if name == "csrc/_wire_c.c" or name.endswith((".so", ".pyd", ".pyc")) or (name.startswith("pool/") and name.endswith(".c")):
         problems.append(f"sdist carries the generated file {name}")
 
 def members(path):
@@ -88,6 +89,25 @@ if not pname.endswith("-py3-none-any.whl"):
     problems.append(f"{pname}: the pure wheel is not tagged py3-none-any")
 if any(n.endswith((".so", ".pyd")) for n in p):
     problems.append(f"{pname}: carries a compiled module")
+# The request path (pool/_compiled.py's MODULES): compiled in the wheel, each
+# beside its .py (tracebacks quote it; POOL_NO_EXTENSIONS=1 imports it).
+request_path = ast.literal_eval(next(
+    node.value for node in ast.walk(ast.parse(zipfile.ZipFile(wheel).read("pool/_compiled.py")))
+    if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["MODULES"]
+))
+if not request_path:
+    problems.append(f"{wname}: pool/_compiled.py lists no MODULES")
+for module in request_path:
+    stem = module.replace(".", "/")
+    if not any(n.startswith(stem + ".") and n.endswith((".so", ".pyd")) for n in w):
+        problems.append(f"{wname}: {module} is not compiled")
+    for n, ms in ((wname, w), (pname, p)):
+        if stem + ".py" not in ms:
+            problems.append(f"{n} lacks {stem}.py")
+for n, ms in ((wname, w), (pname, p)):
+    generated = sorted(m for m in ms if m.endswith(".c"))
+    if generated:
+        problems.append(f"{n} carries generated C: {generated[:5]}")
 for n, ms in ((wname, w), (pname, p)):
     for need in ("pool/py.typed", "pool/__init__.py", "pool/_wire_py.py", "pool/util/retry.py"):
         if need not in ms:
@@ -128,6 +148,10 @@ def pytest_configure(config):
         raise pytest.UsageError("compiled wheel installed, but pool.HAS_EXTENSIONS is not True")
     if not want and pool.HAS_EXTENSIONS is not False:
         raise pytest.UsageError("pure wheel installed, but pool.HAS_EXTENSIONS is not False")
+    import pool._compiled
+
+    if pool._compiled.request_path_compiled() is not want:
+        raise pytest.UsageError(f"compiled request path: {pool._compiled.compiled_modules()}, want all: {want}")
     if not (where / "py.typed").is_file():
         raise pytest.UsageError(f"{where} has no py.typed")
 

@@ -209,6 +209,13 @@ def _python_functions(servers, client: str, scenario: str, count: int, most: int
     lines = [
         f"### {client}, {scenario}: {total_calls / count:.1f} Python-level calls per request",
         "",
+    ]
+    # cProfile sees no compiled function: say which ones it could not list.
+    tracker = sys.modules.get("pool._compiled")
+    unseen = tracker.compiled_modules() if tracker is not None else ()
+    if unseen:
+        lines += [f"Compiled, so not listed: {', '.join(unseen)} (POOL_NO_EXTENSIONS=1 runs them from source).", ""]
+    lines += [
         "| function | calls/request | share of self time |",
         "|---|---|---|",
     ]
@@ -246,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--functions",
         metavar="SCENARIO",
-        help="instead: cProfile the first of --clients on SCENARIO in this process (set POOL_NO_EXTENSIONS=1 "
-        "yourself for the twin) and list its Python functions by self time",
+        help="instead: cProfile the first of --clients on SCENARIO in this process and list its Python functions "
+        "by self time (cProfile sees no compiled function: set POOL_NO_EXTENSIONS=1 yourself to see pool's "
+        "request path, which then runs from source, with the twin)",
     )
     p.add_argument("--requests", type=int, default=5000, help="requests profiled with --functions")
     args = p.parse_args(argv)
