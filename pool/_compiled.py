@@ -55,7 +55,7 @@ def prefer_sources() -> None:
     at import of this module, which pool/__init__.py imports first, when
     :func:`sources_wanted`."""
     if not any(isinstance(finder, _SourcesFirst) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _SourcesFirst())  # type: ignore[arg-type]
+        sys.meta_path.insert(0, _SourcesFirst())
 
 
 def compiled_modules() -> tuple[str, ...]:
