@@ -23,11 +23,12 @@ SCRIPT_ENV := PATH="$(PYDIR):$$PATH"
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-dev:  ## build the compiled core in place (after changing csrc/)
+dev:  ## build the compiled code in place (after changing csrc/ or the request path, pool/_compiled.py)
 	@$(PYTHON) -c "import Cython, setuptools" 2>/dev/null \
 		|| $(PYTHON) -m pip install -q "Cython>=3.0" "setuptools>=64"
 	$(PYTHON) setup.py -q build_ext --inplace
-	@$(PYTHON) -c "import pool; print('pool.HAS_EXTENSIONS =', pool.HAS_EXTENSIONS)"
+	@$(PYTHON) -c "import pool; print('pool.HAS_EXTENSIONS =', pool.HAS_EXTENSIONS, \
+		'/ request path compiled =', pool._compiled.request_path_compiled())"
 
 test:  ## the suite on the compiled core
 	$(PYTHON) -m pytest $(ARGS)
