@@ -13,13 +13,13 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import inspect
+import json
 import linecache
 import os
 import pathlib
 import ssl
 import subprocess
 import sys
-import traceback
 import warnings
 
 import pytest
@@ -112,15 +112,15 @@ def _compiled_files_present() -> bool:
     )
 
 
-def _finders() -> int:
-    return sum(isinstance(f, _compiled._SourcesFirst) for f in sys.meta_path)
+def _finders() -> list[object]:
+    return [f for f in sys.meta_path if isinstance(f, _compiled._RequestPathFinder)]
 
 
-def test_sources_first_finder_is_there_exactly_when_sources_are_wanted():
-    assert _finders() == (1 if _compiled.sources_wanted() else 0) == (1 if PURE else 0)
-    if PURE:
-        _compiled.prefer_sources()
-        assert _finders() == 1
+def test_one_finder_takes_sources_exactly_when_the_env_var_says():
+    assert [f.sources for f in _finders()] == [PURE]
+    assert _compiled.sources_wanted() is PURE
+    _compiled.install()
+    assert len(_finders()) == 1
 
 
 # ------------------------------------------------------------------ warnings
@@ -186,19 +186,36 @@ def test_deprecation_warning_names_the_callers_line(server, call, message):
 # ------------------------------------------------------------------ introspection
 
 
-def test_traceback_through_the_request_path_shows_its_source(server):
+TRACEBACK = """
+import json, pathlib, sys, traceback
+import pool
+http = pool.HTTPConnectionPool("127.0.0.1", 1)
+try:
+    http.urlopen("GET", "/", body=object(), retries=False)
+except TypeError as e:
+    frames = traceback.extract_tb(e.__traceback__)
+print(json.dumps([[f.filename, f.lineno, f.line] for f in frames if pathlib.Path(f.filename).parent.name == "pool"]))
+"""
+
+
+def test_traceback_through_the_request_path_quotes_its_source(tmp_path):
     """A traceback names pool's .py files and lines, with their text,
-    whether the frames are real or made up by compiled code."""
-    http = pool.HTTPConnectionPool("127.0.0.1", server.port)
-    try:
-        with pytest.raises(TypeError) as info:
-            http.urlopen("GET", "/", body=object())
-    finally:
-        http.close()
-    frames = traceback.extract_tb(info.value.__traceback__)
-    ours = [f for f in frames if pathlib.Path(f.filename).name == "connectionpool.py"]
-    assert ours, [f.filename for f in frames]
-    assert all(f.line for f in ours), ours
+    whether the frames are real or made up by compiled code, from a
+    directory that has no pool/ in it (as for an installed pool: compiled
+    frames name their file relative to the package's parent)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(
+        [sys.executable, "-c", TRACEBACK], env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    frames = json.loads(proc.stdout.strip().splitlines()[-1])
+    names = {pathlib.Path(name).name for name, _, _ in frames}
+    assert {"connectionpool.py", "connection.py"} <= names, frames
+    for name, lineno, line in frames:
+        assert line, (name, lineno)
+        source = (ROOT / "pool" / pathlib.Path(name).name).read_text(encoding="utf-8")
+        assert source.splitlines()[lineno - 1].strip() == line, (name, lineno)
 
 
 def test_request_path_functions_keep_their_source_lines_and_signature():
