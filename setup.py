@@ -74,4 +74,5 @@ if not os.environ.get("POOL_NO_EXTENSIONS"):
             },
         )
 
-setup(ext_modules=extensions)
+# Six modules to compile, each on its own: one per CPU (`-j N` overrides).
+setup(ext_modules=extensions, options={"build_ext": {"parallel": True}})
