@@ -13,9 +13,10 @@ import typing
 import warnings
 from logging import NullHandler
 
-# _compiled first, before anything imports the request path: with
-# POOL_NO_EXTENSIONS set, it makes those modules load from their sources even
-# where compiled ones are installed.
+# _compiled first, before anything imports the request path: its finder
+# loads those modules from their sources when POOL_NO_EXTENSIONS is set, even
+# where compiled ones are installed, and else hands tracebacks of the
+# compiled ones their source lines.
 from . import _compiled, exceptions  # noqa: F401
 from ._collections import HTTPHeaderDict
 
