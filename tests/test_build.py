@@ -175,3 +175,62 @@ def test_cython_module_compiles_without_warnings(tmp_path, request):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def _setup_py_constant(name):
+    import ast
+
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"setup.py defines no {name}")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(PURE, reason="the same generated C as the compiled run checks")
+def test_request_path_compiles_without_warnings(tmp_path, request):
+    """The request path's generated C, with setup.py's flags for it, has no
+    warning either: -Werror on each module, compiled side by side.
+
+    Only the false positives setup.py names (REQUEST_PATH_CFLAGS) are off."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("compiles five modules; run with -m slow")
+    cc = _cc()
+    pytest.importorskip("Cython")
+    modules = _setup_py_constant("REQUEST_PATH")
+    extra = _setup_py_constant("REQUEST_PATH_CFLAGS")
+    assert modules and all(flag.startswith("-Wno-") for flag in extra)
+    compiles = []
+    for name in modules:
+        c_file = tmp_path / (name.rpartition(".")[2] + ".c")
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cython",
+                "-3",
+                "-X",
+                "annotation_typing=False",
+                "-X",
+                "binding=True",
+                "--module-name",
+                name,
+                str(ROOT / (name.replace(".", "/") + ".py")),
+                "-o",
+                str(c_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+        cmd = [cc, "-O2", "-g0", "-fPIC", "-Wall", "-Wextra", "-Werror", *extra]
+        cmd += ["-I", sysconfig.get_paths()["include"], "-c", str(c_file), "-o", str(c_file.with_suffix(".o"))]
+        compiles.append((name, subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)))
+    failures = []
+    for name, proc in compiles:
+        _, err = proc.communicate(timeout=600)
+        if proc.returncode != 0 or err:
+            failures.append(f"{name}:\n{err}")
+    assert not failures, "\n".join(failures)
