@@ -10,8 +10,9 @@ it was spent in:
 
 - **kernel**: system calls, TCP on loopback, the scheduler (``[kernel.*]``, vDSO);
 - **interpreter**: libpython / the python executable (bytecode, object churn);
-- **compiled**: the client's own compiled code (pool's ``_wire_c``; pycurl's
-  module and libcurl);
+- **compiled**: the client's own compiled code (pool's ``_wire_c`` and its
+  compiled request path, pool/_compiled.py's MODULES; pycurl's module and
+  libcurl);
 - **tls**: OpenSSL and the ``_ssl`` module;
 - **other**: libc, the dynamic loader and other extension modules.
 
@@ -39,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pool._compiled import MODULES as _REQUEST_PATH
+
 from .clients import SCENARIOS, client_env
 from .server import start_servers
 from .worker import _WARMUP_REQUESTS
@@ -50,6 +53,8 @@ _CATEGORIES = ("kernel", "interpreter", "compiled", "tls", "other")
 _DEFAULT_SCENARIOS = "small,small-stream,post-small,https-small,big,https-big,upload"
 _DEFAULT_CLIENTS = "pool,pycurl,raw,urllib3"
 _WORKER_TIMEOUT = 300.0
+# pool's compiled modules, named like pool/connection.cpython-311-x86_64-linux-gnu.so.
+_POOL_COMPILED = tuple(name.rpartition(".")[2] + "." for name in ("pool._wire_c", *_REQUEST_PATH))
 
 
 def _category(dso: str) -> str:
@@ -59,7 +64,7 @@ def _category(dso: str) -> str:
         return "kernel"
     if name.startswith("libpython") or name.startswith("python3") or name == "python":
         return "interpreter"
-    if name.startswith("_wire_c") or name.startswith("pycurl") or name.startswith("libcurl"):
+    if name.startswith(("pycurl", "libcurl", *_POOL_COMPILED)):
         return "compiled"
     if name.startswith(("libssl", "libcrypto", "_ssl")):
         return "tls"
