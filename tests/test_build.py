@@ -122,6 +122,13 @@ def test_c_core_compiles_without_warnings(tmp_path):
     assert proc.stderr == ""
 
 
+def _cythonize(source, module_name, c_file, *options):
+    """Cython's C for one module, as setup.py generates it."""
+    cmd = [sys.executable, "-m", "cython", "-3", *options, "--module-name", module_name, str(source), "-o", str(c_file)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
 @pytest.mark.slow
 def test_cython_module_compiles_without_warnings(tmp_path, request):
     """The C that Cython generates is held to the same -Wall -Wextra bar.
@@ -131,28 +138,9 @@ def test_cython_module_compiles_without_warnings(tmp_path, request):
     if "slow" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("compiles the whole extension; run with -m slow")
     cc = _cc()
-    cython = pytest.importorskip("Cython")
-    del cython
+    pytest.importorskip("Cython")
     c_file = tmp_path / "_wire_c.c"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cython",
-            "-3",
-            "-I",
-            str(CSRC),
-            "--module-name",
-            "pool._wire_c",
-            str(CSRC / "_wire_c.pyx"),
-            "-o",
-            str(c_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+    _cythonize(CSRC / "_wire_c.pyx", "pool._wire_c", c_file, "-I", str(CSRC))
     proc = subprocess.run(
         [
             cc,
@@ -204,27 +192,8 @@ def test_request_path_compiles_without_warnings(tmp_path, request):
     compiles = []
     for name in modules:
         c_file = tmp_path / (name.rpartition(".")[2] + ".c")
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cython",
-                "-3",
-                "-X",
-                "annotation_typing=False",
-                "-X",
-                "binding=True",
-                "--module-name",
-                name,
-                str(ROOT / (name.replace(".", "/") + ".py")),
-                "-o",
-                str(c_file),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr
+        source = ROOT / (name.replace(".", "/") + ".py")
+        _cythonize(source, name, c_file, "-X", "annotation_typing=False", "-X", "binding=True")
         cmd = [cc, "-O2", "-g0", "-fPIC", "-Wall", "-Wextra", "-Werror", *extra]
         cmd += ["-I", sysconfig.get_paths()["include"], "-c", str(c_file), "-o", str(c_file.with_suffix(".o"))]
         compiles.append((name, subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)))
