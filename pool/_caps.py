@@ -94,39 +94,32 @@ class _Limiter:
 
     def _acquire(self, pool: HTTPConnectionPool, key: _Key, timeout: float | None) -> None:
         end = None if timeout is None else time.monotonic() + timeout
-        victims = []
-        try:
-            with self._cond:
-                self._pools.add(pool)
-                # Each pass takes the slot, frees one by closing an idle
-                # connection, or waits for a release; bounded by ``end``.
-                while True:
-                    host_n = self._hosts.get(key, 0)
-                    per_host = self.max_connections_per_host
-                    host_full = per_host is not None and host_n >= per_host
-                    total_full = self.max_connections is not None and self._total >= self.max_connections
-                    if not (host_full or total_full):
-                        self._total += 1
-                        self._hosts[key] = host_n + 1
-                        return
-                    victim = self._take_idle(key if host_full else None)
-                    if victim is not None:
-                        victims.append(victim)
-                        continue
-                    if end is None:
-                        remaining = None
-                    else:
-                        remaining = end - time.monotonic()
-                        if remaining <= 0:
-                            raise EmptyPoolError(pool, self._full_message(key, host_full))
-                    self._waiting += 1
-                    try:
-                        self._cond.wait(remaining)
-                    finally:
-                        self._waiting -= 1
-        finally:
-            for conn in victims:
-                conn.close()
+        with self._cond:
+            self._pools.add(pool)
+            # Each pass takes the slot, frees one by closing an idle
+            # connection, or waits for a release; bounded by ``end``.
+            while True:
+                host_n = self._hosts.get(key, 0)
+                per_host = self.max_connections_per_host
+                host_full = per_host is not None and host_n >= per_host
+                total_full = self.max_connections is not None and self._total >= self.max_connections
+                if not (host_full or total_full):
+                    self._total += 1
+                    self._hosts[key] = host_n + 1
+                    return
+                if self._take_idle(key if host_full else None):
+                    continue
+                if end is None:
+                    remaining = None
+                else:
+                    remaining = end - time.monotonic()
+                    if remaining <= 0:
+                        raise EmptyPoolError(pool, self._full_message(key, host_full))
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
 
     def _full_message(self, key: _Key, host_full: bool) -> str:
         if host_full:
@@ -135,11 +128,13 @@ class _Limiter:
             cap = f"max_connections={self.max_connections} reached"
         return f"Pool is empty and a new connection can't be opened: {cap}, all connections busy."
 
-    def _take_idle(self, key: _Key | None) -> typing.Any:
+    def _take_idle(self, key: _Key | None) -> bool:
         # Called with the lock held. Takes the least recently used idle
         # connection object (bottom of a LIFO queue) of the first pool that
-        # has one, leaves an empty slot (None) in its place, and frees its
-        # count. ``key`` restricts the search to one origin.
+        # has one, leaves an empty slot (None) in its place, closes it and
+        # only then frees its count: a socket still open must never be
+        # outside the count, or another thread could connect past a cap
+        # while it closes.  ``key`` restricts the search to one origin.
         for p in list(self._pools):
             if key is not None and (p.scheme, p.host, p.port) != key:
                 continue
@@ -155,12 +150,15 @@ class _Limiter:
                         break
                 else:
                     continue
-            # finalize.detach() then a direct release: _release() would take
-            # the lock that this thread already holds.
-            if fin.detach() is not None:
-                self._release_locked((p.scheme, p.host, p.port))
-            return conn
-        return None
+            # finalize.detach() then a direct release, after the close.
+            held = fin.detach() is not None
+            try:
+                conn.close()
+            finally:
+                if held:
+                    self._release_locked((p.scheme, p.host, p.port))
+            return True
+        return False
 
     def release(self, conn: typing.Any) -> None:
         """Give back the slot of a connection a pool drops for good (a no-op

@@ -11,6 +11,7 @@ after its ``pool_timeout``. Without the keywords nothing changes.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import pathlib
@@ -334,6 +335,15 @@ def test_idle_connection_closed_to_make_room(servers, caps, target):
     pm = PoolManager(maxsize=2, **caps)
     hold_idle(pm, a, release, 2)
     assert pm._limiter.counts()[0] == 2
+    # What the limiter counts at the moment an idle connection is closed to
+    # make room: its socket is still open then, so it must still count.
+    at_close = []
+    idle = [c for c in pm.connection_from_url(a.url("/")).pool.queue if c is not None]
+    assert len(idle) == 2
+    for conn in idle:
+        conn.close = functools.partial(
+            lambda c, close: (at_close.append(pm._limiter.counts()), close()), conn, conn.close
+        )
     start = time.monotonic()
     if target == "other":
         # pool_timeout=0: it must not wait, an idle connection makes room.
@@ -353,6 +363,9 @@ def test_idle_connection_closed_to_make_room(servers, caps, target):
     assert counts.peak_live <= 3  # the closed one may lag on the server side
     assert wait_until(lambda: counts.live == 2)
     assert pm._limiter.counts()[0] == 2
+    # Closed once, while still counted: its origin's two, and nothing taken
+    # for the new connection yet (that would make three sockets at a cap of two).
+    assert at_close == [(2, {("http", a.host, a.port): 2})]
     pm.clear()
 
 
