@@ -283,3 +283,37 @@ def test_profiler_sees_the_request_path_only_from_source(server):
         sys.setprofile(None)
         http.close()
     assert (("connectionpool.py", "urlopen") in names) is (not _is_compiled("pool.connectionpool"))
+
+
+# ------------------------------------------------------------------ wrong calls
+
+# A call no signature accepts, on each compiled module: (what, call).
+WRONG_CALLS = [
+    ("request-too-many", lambda m: m.PoolManager().request("GET", "http://h/", None, {}, True, False, 1, 2, 3)),
+    ("urlopen-missing", lambda m: m.HTTPConnectionPool("h").urlopen()),
+    ("urlopen-unknown-keyword", lambda m: m.PoolManager().urlopen("GET", "http://h/", bogus=1)),
+    ("read-too-many", lambda m: m.HTTPResponse(body=b"").read(1, 2, 3, 4, 5)),
+    ("read-unknown-keyword", lambda m: m.HTTPResponse(body=b"").read(bogus=1)),
+    ("connection-missing", lambda m: m.connection.HTTPConnection()),
+    ("connection-request-missing", lambda m: m.connection.HTTPConnection("h").request("GET")),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in WRONG_CALLS], ids=[w for w, _ in WRONG_CALLS])
+def test_a_call_no_signature_accepts_raises_typeerror_as_on_urllib3(call):
+    """Compiled or not, the class is urllib3's (TypeError) and the message
+    names the function; compiled, the wording is Cython's, not Python's
+    (docs/differences.md)."""
+    import urllib3
+    import urllib3.connection
+
+    import pool.connection
+
+    with pytest.raises(TypeError) as theirs:
+        call(urllib3)
+    with pytest.raises(TypeError) as ours:
+        call(pool)
+    function = str(theirs.value).partition("(")[0].rpartition(".")[2]
+    assert function + "() " in str(ours.value), (str(ours.value), str(theirs.value))
+    if PURE:
+        assert str(ours.value).replace("pool.", "") == str(theirs.value).replace("urllib3.", "")
