@@ -287,15 +287,17 @@ def test_profiler_sees_the_request_path_only_from_source(server):
 
 # ------------------------------------------------------------------ wrong calls
 
-# A call no signature accepts, on each compiled module: (what, call).
+# A call no signature accepts, on each compiled module: (what, call).  None
+# gets as far as connecting; if one did, it would find a closed port.
+NOWHERE = "http://127.0.0.1:1/"
 WRONG_CALLS = [
-    ("request-too-many", lambda m: m.PoolManager().request("GET", "http://h/", None, {}, True, False, 1, 2, 3)),
-    ("urlopen-missing", lambda m: m.HTTPConnectionPool("h").urlopen()),
-    ("urlopen-unknown-keyword", lambda m: m.PoolManager().urlopen("GET", "http://h/", bogus=1)),
+    ("request-too-many", lambda m: m.PoolManager().request("GET", NOWHERE, None, {}, True, False, 1, 2, 3)),
+    ("urlopen-missing", lambda m: m.HTTPConnectionPool("127.0.0.1", 1).urlopen()),
+    ("urlopen-unknown-keyword", lambda m: m.PoolManager().urlopen("GET", NOWHERE, bogus=1)),
     ("read-too-many", lambda m: m.HTTPResponse(body=b"").read(1, 2, 3, 4, 5)),
     ("read-unknown-keyword", lambda m: m.HTTPResponse(body=b"").read(bogus=1)),
     ("connection-missing", lambda m: m.connection.HTTPConnection()),
-    ("connection-request-missing", lambda m: m.connection.HTTPConnection("h").request("GET")),
+    ("connection-request-missing", lambda m: m.connection.HTTPConnection("127.0.0.1", 1).request("GET")),
 ]
 
 
