@@ -581,6 +581,21 @@ _START: dict[str, typing.Any] = {
     "_pool": None,
     "_sock_shutdown": _SHUTDOWN_VIA_CONNECTION,
     "length_remaining": None,
+    # Set by _start itself on every response: here too, so that the one
+    # merge gives the dict its final size and every later assignment
+    # replaces a value (measured with bench.instructions: growing the dict
+    # key by key resized it once per response, about 5k instructions).
+    "headers": None,
+    "status": None,
+    "version": None,
+    "version_string": None,
+    "reason": None,
+    "decode_content": None,
+    "_request_url": None,
+    "_retries": None,
+    "_connection": None,
+    "_decoded_buffer": None,
+    "msg": None,
 }
 
 
