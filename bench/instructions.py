@@ -2,6 +2,7 @@
 path: ``python -m bench.instructions``.
 
     python -m bench.instructions [--kinds get,stream,post] [--requests 1000]
+    python -m bench.instructions --clients raw,pycurl,pool,urllib3
 
 Wall-clock rates on a shared machine move by 10-40% between runs of the same
 client; instruction counts do not.  For each kind of keep-alive request this
@@ -9,6 +10,9 @@ runs a client loop of 1 and of N+1 requests against the bench's nginx under
 ``valgrind --tool=callgrind`` (client only) and prints the difference divided
 by N: the client's instructions per request, start-up excluded, repeatable
 to well under 1% (the hash seed is fixed).  Run it in two checkouts (each built in place) to compare them.
+``--clients`` counts a small keep-alive GET the way ``python -m bench``
+makes it, through each named client's wrapper in bench.clients: pool
+against the raw floor and pycurl in instructions rather than seconds.
 Needs valgrind; slow (about 50x), so keep N small.
 """
 
@@ -21,6 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .clients import client_env, is_client_name
 from .server import start_servers
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -49,15 +54,25 @@ for _ in range(n + 1):
     fn()
 """
 
+# The same small GET through a benchmark client's wrapper (bench.clients).
+_CLIENT_LOOP = r"""
+import sys
+sys.path.insert(0, ".")
+from bench.clients import load
+name, url, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+client = load(name).make()
+for _ in range(n + 1):
+    client.get(url)
+"""
 
-def _count(base: str, n: int, kind: str) -> int:
+
+def _count(loop: str, args: list[str], env: dict[str, str] | None = None) -> int:
     out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", _LOOP]
-        + [base, str(n), kind],
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", loop, *args],
         cwd=_ROOT,
         # A fixed hash seed: with a random one, dict-lookup collisions move
         # the count by 1-2k instructions between runs of the same code.
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env={**(os.environ if env is None else env), "PYTHONHASHSEED": "0"},
         capture_output=True,
         text=True,
         timeout=_TIMEOUT,
@@ -66,13 +81,14 @@ def _count(base: str, n: int, kind: str) -> int:
     for line in out.stderr.splitlines():
         if "Collected" in line:
             return int(line.split()[-1])
-    raise RuntimeError(f"callgrind gave no count for {kind}: {out.stderr.strip()[-300:]}")
+    raise RuntimeError(f"callgrind gave no count for {args}: {out.stderr.strip()[-300:]}")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__.split("\n\n")[0])
     p.add_argument("--kinds", default="get,stream,post")
     p.add_argument("--requests", type=int, default=1000)
+    p.add_argument("--clients", default="", help="count these bench clients' small GET instead (e.g. raw,pycurl,pool)")
     args = p.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
@@ -81,11 +97,23 @@ def main(argv: list[str] | None = None) -> int:
     bad = [k for k in kinds if k not in ("get", "stream", "post")]
     if bad:
         p.error(f"unknown kind(s): {', '.join(bad)}")
+    clients = [c for c in args.clients.split(",") if c]
+    bad = [c for c in clients if not is_client_name(c)]
+    if bad:
+        p.error(f"unknown client(s): {', '.join(bad)}")
     n = max(1, args.requests)
     with start_servers(pin=False) as servers:
+        if clients:
+            url = servers.main + "/small"
+            for name in clients:
+                env = client_env(name)
+                one = _count(_CLIENT_LOOP, [name, url, "0"], env)
+                many = _count(_CLIENT_LOOP, [name, url, str(n)], env)
+                print(f"{name:<9} {(many - one) / n:>10,.0f} instructions per small GET", flush=True)
+            return 0
         for kind in kinds:
-            one = _count(servers.main, 0, kind)
-            many = _count(servers.main, n, kind)
+            one = _count(_LOOP, [servers.main, "0", kind])
+            many = _count(_LOOP, [servers.main, str(n), kind])
             print(f"{kind:<7} {(many - one) / n:>10,.0f} instructions per request", flush=True)
     return 0
 
