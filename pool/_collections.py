@@ -70,6 +70,14 @@ class RecentlyUsedContainer(typing.Generic[_KT, _VT], typing.MutableMapping[_KT,
     _maxsize: int
     dispose_func: typing.Callable[[_VT], None] | None
     lock: RLock
+    # For PoolManager._pool_for, kept under the lock.  ``_changes`` is bumped
+    # by every change to which value a key holds (set, delete, evict,
+    # clear), not by a lookup's reordering: while it stays the same, a key
+    # seen earlier still holds the same value.  ``_mru`` is the key (the
+    # object the caller passed) last moved to or inserted at the end, None
+    # when that is not known: a key that is ``_mru`` is the most recent.
+    _changes: int
+    _mru: typing.Any
 
     def __init__(self, maxsize: int = 10, dispose_func: typing.Callable[[_VT], None] | None = None) -> None:
         super().__init__()
@@ -77,30 +85,39 @@ class RecentlyUsedContainer(typing.Generic[_KT, _VT], typing.MutableMapping[_KT,
         self.dispose_func = dispose_func
         self._container = OrderedDict()
         self.lock = RLock()
+        self._changes = 0
+        self._mru = None
 
     def __getitem__(self, key: _KT) -> _VT:
         with self.lock:
             value = self._container[key]
             self._container.move_to_end(key)
+            self._mru = key
             return value
 
     def __setitem__(self, key: _KT, value: _VT) -> None:
         evicted: list[_VT] = []
         with self.lock:
+            self._changes += 1
             old = self._container.pop(key, _Sentinel.not_passed)
             self._container[key] = value
+            self._mru = key
             if old is not _Sentinel.not_passed:
                 # Replacing a key disposes of the value it held, as urllib3 does.
                 evicted.append(old)
             elif len(self._container) > self._maxsize:
                 # Insert first, then trim: correct even for maxsize 0.
                 evicted.append(self._container.popitem(last=False)[1])
+                if not self._container:  # maxsize 0: the new key itself went
+                    self._mru = None
         if evicted and self.dispose_func:
             self.dispose_func(evicted[0])
 
     def __delitem__(self, key: _KT) -> None:
         with self.lock:
             value = self._container.pop(key)
+            self._changes += 1
+            self._mru = None
         if self.dispose_func:
             self.dispose_func(value)
 
@@ -116,6 +133,8 @@ class RecentlyUsedContainer(typing.Generic[_KT, _VT], typing.MutableMapping[_KT,
         with self.lock:
             values = list(self._container.values())
             self._container.clear()
+            self._changes += 1
+            self._mru = None
         if self.dispose_func:
             for value in values:
                 self.dispose_func(value)

@@ -12,6 +12,7 @@ import functools
 import logging
 import typing
 import warnings
+import weakref
 from types import TracebackType
 from urllib.parse import unquote
 
@@ -181,6 +182,14 @@ key_fn_by_scheme = {
 pool_classes_by_scheme = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
 
 
+def _weak(pool: HTTPConnectionPool) -> weakref.ref[HTTPConnectionPool] | None:
+    # A weak reference to a pool, or None for a pool class without them.
+    try:
+        return weakref.ref(pool)
+    except TypeError:
+        return None
+
+
 class PoolManager(RequestMethods):
     """Allows for arbitrary requests while transparently keeping track of
     necessary connection pools for you.
@@ -252,7 +261,11 @@ class PoolManager(RequestMethods):
         # (scheme, host, port) -> PoolKey for requests without pool_kwargs,
         # valid while connection_pool_kw (compared with a shallow copy) and
         # key_fn_by_scheme are unchanged.
-        self._key_cache: BoundedCache[tuple[typing.Any, ...], PoolKey] = BoundedCache(_KEY_CACHE_MAX)
+        # Each entry: (PoolKey, weak reference to its pool or None, the pools'
+        # _changes then); see _pool_for.
+        self._key_cache: BoundedCache[
+            tuple[typing.Any, ...], tuple[PoolKey, weakref.ref[HTTPConnectionPool] | None, int]
+        ] = BoundedCache(_KEY_CACHE_MAX)
         self._key_cache_basis: tuple[typing.Any, ...] = ()
 
     def __enter__(self) -> PoolManager:
@@ -401,16 +414,34 @@ class PoolManager(RequestMethods):
         ):
             return self.connection_from_host(u.host, port=u.port, scheme=u.scheme)
         cache_key = (u.scheme, u.host, u.port)
-        key = self._key_cache.get(cache_key)
+        hit = self._key_cache.get(cache_key)
         basis = self._key_cache_basis
-        if key is not None and basis[1] is self.key_fn_by_scheme and basis[0] == self.connection_pool_kw:
+        if hit is not None and basis[1] is self.key_fn_by_scheme and basis[0] == self.connection_pool_kw:
+            key, last, changes = hit
             pools = self.pools
             if type(pools) is RecentlyUsedContainer:
                 # RecentlyUsedContainer.__getitem__, without its call.
                 with pools.lock:
-                    found = pools._container.get(key)
+                    od = pools._container
+                    # No key has changed its value since ``key`` was seen
+                    # holding the pool ``last`` refers to: that pool is
+                    # still its value, with no lookup, and no move when
+                    # ``key`` is already the most recent (keep-alive to one
+                    # host).  Each hash of the 36-field PoolKey costs about
+                    # 2k instructions.
+                    if last is not None and pools._changes == changes:
+                        found = last()
+                        if found is not None:
+                            if pools._mru is not key:
+                                od.move_to_end(key)
+                                pools._mru = key
+                            return found
+                    found = od.get(key)
                     if found is not None:
-                        pools._container.move_to_end(key)
+                        od.move_to_end(key)
+                        pools._mru = key
+                        # Seen again after a change: valid from here on.
+                        self._key_cache.put(cache_key, (key, _weak(found), pools._changes))
                         return found
             else:
                 try:
@@ -432,7 +463,22 @@ class PoolManager(RequestMethods):
                     # New settings: the old keys are void.
                     self._key_cache.clear()
                     self._key_cache_basis = (kw.copy(), self.key_fn_by_scheme)
-                self._key_cache.put(cache_key, fn(ctx))
+                key = fn(ctx)
+                last = None
+                changes = -1
+                pools = self.pools
+                if type(pools) is RecentlyUsedContainer:
+                    # The pool just found or made is the container's most
+                    # recent: keep the key it was found by, and the pool
+                    # weakly (an evicted pool must close when nothing else
+                    # holds it).
+                    with pools.lock:
+                        held = pools._mru
+                        if held is not None and held == key and pools._container.get(held) is pool:
+                            key = held
+                            changes = pools._changes
+                            last = _weak(pool)
+                self._key_cache.put(cache_key, (key, last, changes))
         return pool
 
     def urlopen(  # type: ignore[override]

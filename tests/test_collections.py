@@ -252,3 +252,54 @@ def test_lru_thread_safety():
     assert len(c) == 10
     # every insertion of a new key beyond the 10 kept ones was disposed of once
     assert len(disposed) + len(c) == 4 * 2000
+
+
+# The bookkeeping PoolManager._pool_for trusts: after any sequence of
+# operations a caller can make, a key that is ``_mru`` is the most recent
+# one, and ``_changes`` moved whenever some key's value did.
+_RUC_OPS = [
+    ("get", 0),
+    ("get", 1),
+    ("set", 0),
+    ("set", 1),
+    ("set", 2),
+    ("set", 3),
+    ("del", 0),
+    ("del", 2),
+    ("pop", 1),
+    ("clear", None),
+    ("setdefault", 3),
+]
+
+
+@pytest.mark.parametrize("maxsize", [0, 1, 3])
+@pytest.mark.parametrize("first", range(len(_RUC_OPS)))
+def test_recently_used_container_bookkeeping(maxsize, first):
+    c = RecentlyUsedContainer(maxsize=maxsize)
+    # Keys equal but not identical to the ones stored, as a PoolKey rebuilt
+    # by another caller is.
+    keys = [("k", i) for i in range(4)]
+    # Every op first, then every op again after each one: all ordered pairs.
+    for op, arg in [_RUC_OPS[first]] + [x for pair in zip(_RUC_OPS, _RUC_OPS[::-1]) for x in pair]:
+        key = None if arg is None else tuple(list(keys[arg]))
+        before = (c._changes, dict(c._container))
+        if op == "get":
+            c.get(key)
+        elif op == "set":
+            c[key] = object()
+        elif op == "del":
+            try:
+                del c[key]
+            except KeyError:
+                pass
+        elif op == "pop":
+            c.pop(key, None)
+        elif op == "setdefault":
+            c.setdefault(key, object())
+        else:
+            c.clear()
+        od = c._container
+        if c._mru is not None:
+            assert od and next(reversed(od)) == c._mru
+        if c._changes == before[0]:
+            assert dict(od) == before[1] and all(od[k] is v for k, v in before[1].items())

@@ -275,3 +275,83 @@ def test_pool_evicted_between_lookup_and_use(server):
     assert len(lookups) == 2
     assert pm.connection_from_url(server.url("/")) is not stale
     pm.clear()
+
+
+# The request path's pool lookup (_pool_for) keeps, per origin, the
+# container's key object and a weak reference to the pool, and trusts them
+# only while that key is the container's most recent.  Every change to the
+# container a caller can make, applied after a warm lookup, must leave the
+# lookup agreeing with the container itself.
+def _replace_a(pm, key_a, url_a):
+    pm.pools[key_a] = HTTPConnectionPool("127.0.0.1", 1)
+
+
+def _delete_a(pm, key_a, url_a):
+    del pm.pools[key_a]
+
+
+def _touch_b(pm, key_a, url_a):
+    pm.connection_from_url("http://127.0.0.1:2/")
+
+
+def _touch_b_then_a(pm, key_a, url_a):
+    pm.connection_from_url("http://127.0.0.1:2/")
+    pm.connection_from_url(url_a)
+
+
+def _clear(pm, key_a, url_a):
+    pm.clear()
+
+
+def _evict_a(pm, key_a, url_a):
+    for port in (2, 3, 4):
+        pm.connection_from_url(f"http://127.0.0.1:{port}/")
+
+
+def _new_settings(pm, key_a, url_a):
+    pm.connection_pool_kw["maxsize"] = 3
+
+
+def _nothing(pm, key_a, url_a):
+    pass
+
+
+_CONTAINER_CHANGES = [_nothing, _replace_a, _delete_a, _touch_b, _touch_b_then_a, _clear, _evict_a, _new_settings]
+
+
+@pytest.mark.parametrize("change", _CONTAINER_CHANGES, ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("warm", [1, 2])
+def test_request_path_pool_lookup_agrees_with_the_container(change, warm):
+    from pool.util.url import parse_url
+
+    pm = PoolManager(num_pools=3)
+    url_a = "http://127.0.0.1:1/"
+    u = parse_url(url_a)
+    for _ in range(warm):
+        first = pm._pool_for(u)
+    key_a = next(k for k in pm.pools._container if pm.pools._container[k] is first)
+    change(pm, key_a, url_a)
+    got = pm._pool_for(u)
+    # No request connects: these pools only exist.
+    assert pm.connection_from_url(url_a) is got
+    held = [k for k in pm.pools._container if pm.pools._container[k] is got]
+    assert len(held) == 1 and next(reversed(pm.pools._container)) is held[0]
+    assert got.pool.maxsize == pm.connection_pool_kw.get("maxsize", 1)
+    assert pm._pool_for(u) is got
+    pm.clear()
+
+
+def test_request_path_pool_lookup_does_not_keep_an_evicted_pool():
+    import weakref
+
+    from pool.util.url import parse_url
+
+    pm = PoolManager(num_pools=1)
+    u = parse_url("http://127.0.0.1:1/")
+    gone = weakref.ref(pm._pool_for(u))
+    assert pm._pool_for(u) is gone()
+    pm._pool_for(parse_url("http://127.0.0.1:2/"))  # evicts the first
+    gc.collect()
+    assert gone() is None
+    assert pm._pool_for(u) is not None
+    pm.clear()
