@@ -180,6 +180,38 @@ def noise_text(pairs: list[dict]) -> str:
     )
 
 
+def readme_table(payload: dict) -> str:
+    """The README's table from a run's JSON (``--json``): one row per
+    scenario, one column per client except A/A twins, each cell the median
+    with its ratio to urllib3 (``python -m bench.report docs/bench.json``)."""
+    clients = [c for c in payload["clients"] if base_client(c) == c]
+    cells = {(r["scenario"], r["client"]): r for r in payload["results"]}
+    out = ["| scenario | " + " | ".join(clients) + " |", "| --- |" + " --- |" * len(clients)]
+    for name, doc in payload["scenarios"].items():
+        row = [f"{name}: {doc}"]
+        for c in clients:
+            r = cells.get((name, c))
+            if r is None or "median" not in r:
+                row.append("n/a")
+                continue
+            value = f"{r['median'] / 1e6:,.0f} MB/s" if r["unit"] == "B/s" else f"{r['median']:,.0f}/s"
+            ratio = r.get("ratio_urllib3")
+            row.append(f"{value} ({ratio:.2f}×)" if ratio else value)
+        out.append("| " + " | ".join(row) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the README's table for a run's JSON file."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m bench.report", description=main.__doc__)
+    p.add_argument("json", type=Path, help="a run's results, as written by python -m bench --json")
+    args = p.parse_args(argv)
+    print(readme_table(json.loads(args.json.read_text(encoding="utf-8"))))
+    return 0
+
+
 def write_json(path: Path, payload: dict) -> None:
     """Write the results file (parents created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,3 +265,7 @@ def progress(msg: str) -> None:
     """One progress line on stderr."""
     sys.stderr.write(msg + "\n")
     sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -128,3 +128,16 @@ def test_scenario_and_client_choices():
     for bad in (["--clients", "nope#2"], ["--clients", "pool#"], ["--aa", "pool#2"]):
         with pytest.raises(SystemExit):
             _parse(bad)
+
+
+def test_readme_table_is_the_committed_run():
+    """The README's benchmark table is docs/bench.json rendered by
+    ``python -m bench.report``: a table typed by hand once printed bytes per
+    second under an MB/s heading."""
+    from bench.report import readme_table
+
+    root = Path(__file__).resolve().parent.parent
+    payload = json.loads((root / "docs" / "bench.json").read_text(encoding="utf-8"))
+    table = readme_table(payload)
+    assert table.splitlines()[0].startswith("| scenario | pool |")
+    assert table in (root / "README.md").read_text(encoding="utf-8")
