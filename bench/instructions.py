@@ -9,8 +9,9 @@ Wall-clock rates on a shared machine move by 10-40% between runs of the same
 client; instruction counts do not.  For each kind of keep-alive request this
 runs a client loop of 1 and of N+1 requests against the bench's nginx under
 ``valgrind --tool=callgrind`` (client only) and prints the difference divided
-by N: the client's instructions per request, start-up excluded, repeatable
-to well under 1% (the hash seed is fixed).  Run it in two checkouts (each built in place) to compare them.
+by N: the client's instructions per request, start-up excluded, the same
+run after run in one directory (the hash seed is fixed).  To compare two
+versions, run it in each checkout (built in place) with ``--copies``.
 ``--clients`` counts a small keep-alive GET the way ``python -m bench``
 makes it, through each named client's wrapper in bench.clients: pool
 against the raw floor and pycurl in instructions rather than seconds.
@@ -147,12 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<9} {counted} instructions per small GET", flush=True)
             return 0
         for kind in kinds:
-            # The loop takes (base, n, kind): n goes between.
-            loop = _LOOP.replace(
-                "base, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])",
-                "base, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])",
-            )
-            counted = _per_request(loop, [servers.main, kind], n, dirs)
+            counted = _per_request(_LOOP, [servers.main, kind], n, dirs)
             print(f"{kind:<7} {counted} instructions per request", flush=True)
     return 0
 
