@@ -7,7 +7,7 @@ set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp -r "$src/pool" "$src/csrc" "$src/tests" "$src/setup.py" "$src/pyproject.toml" "$src/README.md" "$src/docs" "$work/"
+cp -r "$src/pool" "$src/csrc" "$src/tests" "$src/bench" "$src/setup.py" "$src/pyproject.toml" "$src/README.md" "$src/docs" "$work/"
 rm -f "$work"/pool/*.so
 cd "$work"
 python -m pip install -q --disable-pip-version-check "Cython>=3.0" "setuptools>=64"
