@@ -90,11 +90,10 @@ def peer():
     p.client.close()
 
 
-def open_response(wire, peer, *, method="GET", preload=False, decode=True, **kw):
-    reader = wire.Reader(peer.client)
+def next_response(reader, conn, pool=None, *, method="GET", preload=False, **kw):
+    """The response to the head ``reader`` reads next, on ``conn``."""
     version, status, reason, headers = reader.read_head(method == "HEAD")
-    conn, pool = FakeConnection(peer.client), FakePool()
-    resp = HTTPResponse(
+    return HTTPResponse(
         body=reader,
         headers=headers,
         status=status,
@@ -102,10 +101,22 @@ def open_response(wire, peer, *, method="GET", preload=False, decode=True, **kw)
         version_string="HTTP/1.1" if version == 11 else "HTTP/1.0",
         reason=reason,
         preload_content=preload,
-        decode_content=decode,
         connection=conn,
         pool=pool,
         request_method=method,
+        **kw,
+    )
+
+
+def open_response(wire, peer, *, method="GET", preload=False, decode=True, **kw):
+    conn, pool = FakeConnection(peer.client), FakePool()
+    resp = next_response(
+        wire.Reader(peer.client),
+        conn,
+        pool,
+        method=method,
+        preload=preload,
+        decode_content=decode,
         request_url="http://example.test/path",
         **kw,
     )
@@ -148,17 +159,7 @@ def test_connection_reused_for_next_response(wire, peer):
     conn = FakeConnection(peer.client)
     for body in (b"one", b"second"):
         peer.send(head(len(body)) + body)
-        version, status, reason, headers = reader.read_head(False)
-        r = HTTPResponse(
-            body=reader,
-            headers=headers,
-            status=status,
-            version=version,
-            reason=reason,
-            preload_content=False,
-            connection=conn,
-            pool=pool,
-        )
+        r = next_response(reader, conn, pool)
         assert r.read() == body
     assert pool.put == [conn, conn] and not conn.closed
 
@@ -379,19 +380,8 @@ def test_enforce_content_length_off_short_body(wire, peer):
     peer.send(head(10) + b"short")
     peer.server.close()
     reader = wire.Reader(peer.client, enforce_content_length=False)
-    version, status, reason, headers = reader.read_head(False)
     conn, pool = FakeConnection(peer.client), FakePool()
-    r = HTTPResponse(
-        body=reader,
-        headers=headers,
-        status=status,
-        version=version,
-        reason=reason,
-        preload_content=False,
-        connection=conn,
-        pool=pool,
-        enforce_content_length=False,
-    )
+    r = next_response(reader, conn, pool, enforce_content_length=False)
     assert r.read() == b"short"
     assert conn.closed and pool.put == [conn]
 
@@ -435,20 +425,7 @@ def test_close_closes_connection(wire, peer):
 
 def test_shutdown(wire, peer):
     peer.send(head(10) + b"01234")
-    reader = wire.Reader(peer.client)
-    version, status, reason, headers = reader.read_head(False)
-    conn, pool = FakeConnection(peer.client), FakePool()
-    r = HTTPResponse(
-        body=reader,
-        headers=headers,
-        status=status,
-        version=version,
-        reason=reason,
-        preload_content=False,
-        connection=conn,
-        pool=pool,
-        sock_shutdown=peer.client.shutdown,
-    )
+    r, conn, pool = open_response(wire, peer, sock_shutdown=peer.client.shutdown)
     r.shutdown()
     with pytest.raises(ProtocolError):
         r.read()
@@ -565,18 +542,8 @@ def test_without_pool(wire, peer, close_header, closed):
     # A connection used directly (no pool): the response closes it only when
     # it cannot carry another response.
     peer.send(head(3, close_header) + b"abc")
-    reader = wire.Reader(peer.client)
-    version, status, reason, headers = reader.read_head(False)
     conn = FakeConnection(peer.client)
-    r = HTTPResponse(
-        body=reader,
-        headers=headers,
-        status=status,
-        version=version,
-        reason=reason,
-        preload_content=True,
-        connection=conn,
-    )
+    r = next_response(wire.Reader(peer.client), conn, preload=True)
     assert r.data == b"abc" and r.closed
     assert conn.closed is closed
     r.release_conn()  # no pool: nothing to do
@@ -586,18 +553,8 @@ def test_without_pool(wire, peer, close_header, closed):
 def test_error_without_pool_closes(wire, peer):
     peer.send(head(10) + b"abc")
     peer.server.close()
-    reader = wire.Reader(peer.client)
-    version, status, reason, headers = reader.read_head(False)
     conn = FakeConnection(peer.client)
-    r = HTTPResponse(
-        body=reader,
-        headers=headers,
-        status=status,
-        version=version,
-        reason=reason,
-        preload_content=False,
-        connection=conn,
-    )
+    r = next_response(wire.Reader(peer.client), conn)
     with pytest.raises(ProtocolError):
         r.read()
     assert conn.closed and r.closed

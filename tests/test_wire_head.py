@@ -8,20 +8,13 @@ import time
 import pytest
 
 from pool import exceptions
-from wire_cases import HEAD_CASES, HEAD_MUTATION_BYTES, mutate, split_runs
+from wire_cases import HEAD_CASES, HEAD_MUTATION_BYTES, mutate, split_pieces, split_runs
 
 SPLITS_PER_CASE = 4
 
 
 def _pieces(data, mode, seed):
-    if mode == "whole":
-        return [data]
-    if mode == "bytes":
-        return [data[i : i + 1] for i in range(len(data))]
-    rnd = random.Random(seed)
-    cuts = sorted(rnd.sample(range(1, len(data)), min(len(data) - 1, rnd.randint(1, 6)))) if len(data) > 1 else []
-    bounds = [0] + cuts + [len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+    return split_pieces(data, mode, seed, max_cuts=6)
 
 
 def run_head(wire, case, pieces):

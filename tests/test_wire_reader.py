@@ -359,18 +359,7 @@ def test_drain_chunked(wire, transport):
 def test_large_bodies(wire, transport):
     payload = bytes(range(256)) * 12288  # 3 MiB
     pieces = [payload[i : i + 100000] for i in range(0, len(payload), 100000)]
-    data = (
-        head(b"200 OK", b"Content-Length: %d" % len(payload))
-        + payload
-        + head(b"200 OK", b"Transfer-Encoding: chunked")
-        + chunked(*pieces)
-    )
-
-    def script(conn):
-        conn.sendall(data)
-        _wait_for_close(conn)
-
-    with peer(transport, script) as sock:
+    with peer(transport, _length_then_chunked(payload, pieces)) as sock:
         r = wire.Reader(sock)
         r.read_head()
         assert r.read() == payload
@@ -386,18 +375,7 @@ def test_body_larger_than_first_allocation(wire, transport):
     of a chunked body above the receive buffer grows too."""
     payload = bytes(range(256)) * (37 * 1024)  # 9.25 MiB
     pieces = [payload[i : i + 300000] for i in range(0, 1500000, 300000)]
-    data = (
-        head(b"200 OK", b"Content-Length: %d" % len(payload))
-        + payload
-        + head(b"200 OK", b"Transfer-Encoding: chunked")
-        + chunked(*pieces)
-    )
-
-    def script(conn):
-        conn.sendall(data)
-        _wait_for_close(conn)
-
-    with peer(transport, script) as sock:
+    with peer(transport, _length_then_chunked(payload, pieces)) as sock:
         r = wire.Reader(sock)
         r.read_head()
         # Not `reusable`: the next response may already be buffered behind it.
@@ -660,6 +638,23 @@ def test_keep_alive_back_to_back(wire, transport):
             bodies.append(r.read())
             assert r.complete and r.reusable, i
         assert bodies == [b"first", b"second", b"", b"last!"]
+
+
+def _length_then_chunked(payload, pieces):
+    """A peer script: ``payload`` with a Content-Length, then ``pieces`` as
+    one chunked body."""
+    data = (
+        head(b"200 OK", b"Content-Length: %d" % len(payload))
+        + payload
+        + head(b"200 OK", b"Transfer-Encoding: chunked")
+        + chunked(*pieces)
+    )
+
+    def script(conn):
+        conn.sendall(data)
+        _wait_for_close(conn)
+
+    return script
 
 
 def _send_then_wait(data, sent):

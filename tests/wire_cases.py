@@ -1,6 +1,7 @@
 """Response heads and chunked bodies, good and malformed: the table every
 wire test runs against both implementations, and the seed corpus of the
-fuzzers.  Data only: no pool import, no test logic.
+fuzzers, with the helpers that cut and mutate it.  No pool import, no
+test logic.
 
 Rules are those of docs/wire.md (RFC 9112 sections 4-7, RFC 9110 section 8.6).
 
@@ -15,6 +16,8 @@ HEAD_CASES: dicts with
 CHUNKED_CASES: dicts with id, data, opts (ChunkedDecoder keyword arguments)
 and either error, or body (all bytes decoded), done and unused.
 """
+
+import random
 
 FRAMING_NONE, FRAMING_LENGTH, FRAMING_CHUNKED, FRAMING_CLOSE = 0, 1, 2, 3
 
@@ -814,6 +817,21 @@ def mutate(rnd, data, alphabet):
 #: Mutation alphabets for heads and chunked bodies.
 HEAD_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-HTTP/1.chunkedlength"
 CHUNKED_MUTATION_BYTES = b"\r\n \t:;,0123456789aAfF\x00\x7f\x80\xffxX-"
+
+
+def split_pieces(data, mode, seed, max_cuts):
+    """``data`` in the pieces a split_runs ``mode`` feeds: whole, one byte at
+    a time, or cut at 1 to ``max_cuts`` places drawn from ``seed``."""
+    if mode == "whole":
+        return [data]
+    if mode == "bytes":
+        return [data[i : i + 1] for i in range(len(data))]
+    if len(data) < 2:
+        return [data]
+    rnd = random.Random(seed)
+    cuts = sorted(rnd.sample(range(1, len(data)), min(len(data) - 1, rnd.randint(1, max_cuts))))
+    bounds = [0] + cuts + [len(data)]
+    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def split_runs(cases, splits_per_case, bytewise_limit=4096):
