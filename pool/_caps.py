@@ -107,7 +107,9 @@ class _Limiter:
                     self._total += 1
                     self._hosts[key] = host_n + 1
                     return
-                if self._take_idle(key if host_full else None):
+                taken = self._take_idle(key if host_full else None)
+                if taken is not None:
+                    self._close_counted(*taken)
                     continue
                 if end is None:
                     remaining = None
@@ -128,13 +130,12 @@ class _Limiter:
             cap = f"max_connections={self.max_connections} reached"
         return f"Pool is empty and a new connection can't be opened: {cap}, all connections busy."
 
-    def _take_idle(self, key: _Key | None) -> bool:
+    def _take_idle(self, key: _Key | None) -> tuple[typing.Any, _Key, bool] | None:
         # Called with the lock held. Takes the least recently used idle
         # connection object (bottom of a LIFO queue) of the first pool that
-        # has one, leaves an empty slot (None) in its place, closes it and
-        # only then frees its count: a socket still open must never be
-        # outside the count, or another thread could connect past a cap
-        # while it closes.  ``key`` restricts the search to one origin.
+        # has one and leaves an empty slot (None) in its place; returns it
+        # for _close_counted, with its origin and whether it holds a count.
+        # ``key`` restricts the search to one origin.
         for p in list(self._pools):
             if key is not None and (p.scheme, p.host, p.port) != key:
                 continue
@@ -150,15 +151,24 @@ class _Limiter:
                         break
                 else:
                     continue
-            # finalize.detach() then a direct release, after the close.
-            held = fin.detach() is not None
-            try:
-                conn.close()
-            finally:
-                if held:
-                    self._release_locked((p.scheme, p.host, p.port))
-            return True
-        return False
+            # finalize.detach() now, then a direct release after the close.
+            return conn, (p.scheme, p.host, p.port), fin.detach() is not None
+        return None
+
+    def _close_counted(self, conn: typing.Any, key: _Key, held: bool) -> None:
+        # Called with the lock held, by _acquire. Closes ``conn`` without
+        # the lock (a close can block: SO_LINGER in socket_options, or a
+        # subclass's close(); every other checkout would wait on it), and
+        # only then frees its count: a socket still open must never be
+        # outside the count, or another thread could connect past a cap
+        # while it closes.
+        self._cond.release()
+        try:
+            conn.close()
+        finally:
+            self._cond.acquire()
+            if held:
+                self._release_locked(key)
 
     def release(self, conn: typing.Any) -> None:
         """Give back the slot of a connection a pool drops for good (a no-op

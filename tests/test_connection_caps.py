@@ -336,14 +336,22 @@ def test_idle_connection_closed_to_make_room(servers, caps, target):
     hold_idle(pm, a, release, 2)
     assert pm._limiter.counts()[0] == 2
     # What the limiter counts at the moment an idle connection is closed to
-    # make room: its socket is still open then, so it must still count.
+    # make room: its socket is still open then, so it must still count.  Read
+    # from another thread, which must not wait: a close can block (SO_LINGER,
+    # a subclass's close()), and must not hold up every other checkout.
     at_close = []
+
+    def counts_from_another_thread():
+        t = threading.Thread(target=lambda: at_close.append(pm._limiter.counts()), daemon=True)
+        t.start()
+        t.join(WAIT)
+        if t.is_alive():
+            at_close.append("the limiter's lock was held during close()")
+
     idle = [c for c in pm.connection_from_url(a.url("/")).pool.queue if c is not None]
     assert len(idle) == 2
     for conn in idle:
-        conn.close = functools.partial(
-            lambda c, close: (at_close.append(pm._limiter.counts()), close()), conn, conn.close
-        )
+        conn.close = functools.partial(lambda c, close: (counts_from_another_thread(), close()), conn, conn.close)
     start = time.monotonic()
     if target == "other":
         # pool_timeout=0: it must not wait, an idle connection makes room.
