@@ -5,6 +5,7 @@ A default run (POOL_NO_EXTENSIONS unset) fails here if the extension silently
 didn't load, so the rest of the suite can't pass on the Python twin alone.
 """
 
+import functools
 import os
 import pathlib
 import shutil
@@ -92,15 +93,16 @@ def test_unset_env_var_selects_the_compiled_core_in_a_fresh_process():
     assert out == "True pool._wire_c"
 
 
-def _cc():
-    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if cc is None:
-        pytest.skip("no C compiler")
-    return cc
+@pytest.fixture(params=["gcc", "clang"])
+def cc(request):
+    """Each C compiler the build is held warning-free under, where installed."""
+    found = shutil.which(request.param)
+    if found is None:
+        pytest.skip(f"no {request.param}")
+    return found
 
 
-def test_c_core_compiles_without_warnings(tmp_path):
-    cc = _cc()
+def test_c_core_compiles_without_warnings(tmp_path, cc):
     proc = subprocess.run(
         [
             cc,
@@ -130,14 +132,13 @@ def _cythonize(source, module_name, c_file, *options):
 
 
 @pytest.mark.slow
-def test_cython_module_compiles_without_warnings(tmp_path, request):
+def test_cython_module_compiles_without_warnings(tmp_path, request, cc):
     """The C that Cython generates is held to the same -Wall -Wextra bar.
 
     Several seconds of compiling: runs only when slow tests are asked for
     (``-m slow``)."""
     if "slow" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("compiles the whole extension; run with -m slow")
-    cc = _cc()
     pytest.importorskip("Cython")
     c_file = tmp_path / "_wire_c.c"
     _cythonize(CSRC / "_wire_c.pyx", "pool._wire_c", c_file, "-I", str(CSRC))
@@ -165,27 +166,38 @@ def test_cython_module_compiles_without_warnings(tmp_path, request):
     assert proc.returncode == 0, proc.stderr
 
 
-def _setup_py_constant(name):
+@functools.lru_cache(maxsize=None)
+def _setup_py_constants():
+    """setup.py's module-level constants (NAME = literal), parsed once."""
     import ast
 
     tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]:
-            return ast.literal_eval(node.value)
-    raise AssertionError(f"setup.py defines no {name}")
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:  # not a literal
+                pass
+    return found
+
+
+def _setup_py_constant(name):
+    value = _setup_py_constants().get(name)
+    assert value is not None, f"setup.py defines no {name}"
+    return value
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(PURE, reason="the same generated C as the compiled run checks")
 @pytest.mark.skipif(not (ROOT / "setup.py").is_file(), reason="no source tree: an installed pool is under test")
-def test_request_path_compiles_without_warnings(tmp_path, request):
+def test_request_path_compiles_without_warnings(tmp_path, request, cc):
     """The request path's generated C, with setup.py's flags for it, has no
     warning either: -Werror on each module, compiled side by side.
 
     Only the false positives setup.py names (REQUEST_PATH_CFLAGS) are off."""
     if "slow" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("compiles five modules; run with -m slow")
-    cc = _cc()
     pytest.importorskip("Cython")
     modules = _setup_py_constant("REQUEST_PATH")
     extra = _setup_py_constant("REQUEST_PATH_CFLAGS")
