@@ -58,11 +58,13 @@ class _Limiter:
         # an evicted pool still frees its connections when collected.
         self._pools: weakref.WeakSet[HTTPConnectionPool] = weakref.WeakSet()
         self._waiting = 0
-        # Each connection object holding a slot -> the finalizer that gives
-        # the slot back; kept here, so nothing is written on the connection.
-        self._slots: weakref.WeakKeyDictionary[typing.Any, weakref.finalize[typing.Any, typing.Any]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # id() of each connection object holding a slot -> the finalizer
+        # that gives the slot back; kept here, so nothing is written on the
+        # connection.  Keyed by identity, not by the object: a connection
+        # class may define __eq__ (then two connections to one origin can be
+        # equal, or none hashable).  An id stays unique while its entry is
+        # here: the finalizer removes the entry before the object is freed.
+        self._slots: dict[int, weakref.finalize[typing.Any, typing.Any]] = {}
 
     def counts(self) -> tuple[int, dict[_Key, int]]:
         """(connection objects held, per (scheme, host, port))."""
@@ -78,11 +80,12 @@ class _Limiter:
             conn = pool._new_conn()
             # Called once: by release() when the pool drops the connection,
             # or when the connection is collected without having been dropped.
-            fin = weakref.finalize(conn, self._release, key)
+            fin = weakref.finalize(conn, self._release, key, id(conn))
             with self._cond:
-                self._slots[conn] = fin
+                self._slots[id(conn)] = fin
         except BaseException:
-            self._release(key)
+            with self._cond:
+                self._release_locked(key)
             raise
         return conn
 
@@ -145,7 +148,7 @@ class _Limiter:
             with q.mutex:
                 items = q.queue
                 for i, conn in enumerate(items):
-                    fin = self._slots.pop(conn, None) if conn is not None else None
+                    fin = self._slots.pop(id(conn), None) if conn is not None else None
                     if fin is not None and fin.alive:
                         items[i] = None
                         break
@@ -174,12 +177,16 @@ class _Limiter:
         """Give back the slot of a connection a pool drops for good (a no-op
         for a connection that holds none, and on a second call)."""
         with self._cond:
-            fin = self._slots.pop(conn, None)
+            fin = self._slots.pop(id(conn), None)
         if fin is not None:
             fin()
 
-    def _release(self, key: _Key) -> None:
+    def _release(self, key: _Key, ident: int) -> None:
+        # The finalizer's call: on release(), or when the connection is
+        # collected without one (then its entry goes too, before its id can
+        # be another object's).
         with self._cond:
+            self._slots.pop(ident, None)
             self._release_locked(key)
 
     def _release_locked(self, key: _Key) -> None:

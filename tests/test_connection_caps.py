@@ -22,7 +22,8 @@ import time
 
 import pytest
 
-from pool import PoolManager
+from pool import HTTPConnectionPool, PoolManager
+from pool.connection import HTTPConnection
 from pool.exceptions import EmptyPoolError
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
@@ -497,3 +498,52 @@ def test_docs_example_runs(servers):
         assert http._limiter.max_connections == 20 and http._limiter.max_connections_per_host == 4
         assert scope["r"].status == 200
         http.clear()
+
+
+class _ValueEqualConnection(HTTPConnection):
+    """Equal to any connection to the same origin, and hashed so: a
+    dependent's class may define equality that way."""
+
+    def __eq__(self, other):
+        return isinstance(other, HTTPConnection) and (self.host, self.port) == (other.host, other.port)
+
+    def __hash__(self):
+        return hash((self.host, self.port))
+
+
+class _UnhashableConnection(HTTPConnection):
+    """``__eq__`` without ``__hash__``: instances are unhashable."""
+
+    def __eq__(self, other):
+        return self is other
+
+
+# The connection class -> the caps hold each connection object by identity.
+CONNECTION_CLASS_TABLE = [HTTPConnection, _ValueEqualConnection, _UnhashableConnection]
+
+
+@pytest.mark.parametrize("conn_cls", CONNECTION_CLASS_TABLE, ids=lambda c: c.__name__)
+def test_caps_count_connections_by_identity(servers, conn_cls):
+    made, counts, release = servers
+    a = made[0]
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = conn_cls
+
+    pm = PoolManager(maxsize=2, max_connections_per_host=2)
+    pm.pool_classes_by_scheme = {"http": Pool}
+    hold_idle(pm, a, release, 2)
+    assert pm._limiter.counts() == (2, {("http", a.host, a.port): 2})
+    # At the cap, another pool for the same origin closes one of the two
+    # idle connections (equal to each other for the value-equal class).
+    p = pm.connection_from_url(a.url("/"), pool_kwargs={"maxsize": 3})
+    assert p.request("GET", "/", pool_timeout=0, retries=False).status == 200
+    assert a.accepted == 3
+    assert wait_until(lambda: a.live == 2)
+    assert pm._limiter.counts() == (2, {("http", a.host, a.port): 2})
+    # Pools close once nothing holds them (urllib3 2.8's clear()).
+    del p
+    pm.clear()
+    gc.collect()
+    assert pm._limiter.counts() == (0, {})
+    assert wait_until(lambda: a.live == 0)
