@@ -1,6 +1,7 @@
 """HTTPConnectionPool against a real server on 127.0.0.1: reuse and counters,
 full/empty/blocking pools, stale keep-alive connections, retries, timeouts."""
 
+import gc
 import http.client
 import logging
 import socket
@@ -115,6 +116,44 @@ class _HttpClientOnly(http.client.HTTPConnection):
     # Derived from http.client alone: none of pool's connection methods.
     def __init__(self, host, port=None, timeout=None, **kw):
         super().__init__(host, port)
+
+
+class _HttpClientOnlyValueEqual(_HttpClientOnly):
+    # Equal to any connection to the same origin, and hashed so.
+    def __eq__(self, other):
+        return isinstance(other, http.client.HTTPConnection) and (self.host, self.port) == (other.host, other.port)
+
+    def __hash__(self):
+        return hash((self.host, self.port))
+
+
+class _HttpClientOnlyUnhashable(_HttpClientOnly):
+    # __eq__ without __hash__: instances are unhashable.
+    def __eq__(self, other):
+        return self is other
+
+
+@pytest.mark.parametrize("cls", [_HttpClientOnly, _HttpClientOnlyValueEqual, _HttpClientOnlyUnhashable])
+def test_foreign_connections_are_told_apart_by_identity(server, cls):
+    """Two connections out at once, of a class not derived from pool's,
+    come back as two, even when the class calls them equal."""
+    p = HTTPConnectionPool("127.0.0.1", server.port, maxsize=2, block=True)
+    p.ConnectionCls = cls
+    a, b = p._get_conn(), p._get_conn()
+    assert p.stats()["in_use"] == 2
+    p._put_conn(a)
+    p._put_conn(b)
+    p._put_conn(a)  # a second return is still a no-op
+    assert p.stats()["in_use"] == 0
+    assert p.pool.qsize() == 2
+    assert {id(p._get_conn(timeout=1)), id(p._get_conn(timeout=1))} == {id(a), id(b)}
+    p._put_conn(a)
+    p._put_conn(b)
+    p.close()
+    # What the pool kept of them goes with them.
+    del a, b
+    gc.collect()
+    assert not p._foreign_out._refs
 
 
 # (connection class, whether the pool may keep its state on it).
