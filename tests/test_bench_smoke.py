@@ -139,3 +139,24 @@ def test_readme_table_is_the_committed_run():
     table = readme_table(payload)
     assert table.splitlines()[0].startswith("| scenario | pool |")
     assert table in (root / "README.md").read_text(encoding="utf-8")
+
+
+@_NOT_UNDER_ASAN
+def test_server_cost_smoke():
+    """``python -m bench.server_cost`` runs its three raw loops and prints a row each."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.server_cost", "--requests", "300", "--rounds", "1", "--work-us", "5"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {ln.split("|")[1].strip(): ln for ln in proc.stdout.splitlines() if ln.startswith("| ")}
+    assert set(rows) >= {"none", "spin", "walk"}, proc.stdout
+    for mode in ("none", "spin", "walk"):
+        wall = float(rows[mode].split("|")[3])
+        assert wall > 0, rows[mode]
