@@ -54,9 +54,10 @@ class _Limiter:
         self._cond = threading.Condition(threading.RLock())
         self._total = 0
         self._hosts: dict[_Key, int] = {}
-        # Pools whose idle connections may be closed to make room; weak, so
-        # an evicted pool still frees its connections when collected.
-        self._pools: weakref.WeakSet[HTTPConnectionPool] = weakref.WeakSet()
+        # Pools whose idle connections may be closed to make room, by id():
+        # weak, so an evicted pool still frees its connections when
+        # collected, and by identity, as connections are (below).
+        self._pools: weakref.WeakValueDictionary[int, HTTPConnectionPool] = weakref.WeakValueDictionary()
         self._waiting = 0
         # id() of each connection object holding a slot -> the finalizer
         # that gives the slot back; kept here, so nothing is written on the
@@ -98,7 +99,7 @@ class _Limiter:
     def _acquire(self, pool: HTTPConnectionPool, key: _Key, timeout: float | None) -> None:
         end = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            self._pools.add(pool)
+            self._pools[id(pool)] = pool
             # Each pass takes the slot, frees one by closing an idle
             # connection, or waits for a release; bounded by ``end``.
             while True:
@@ -139,7 +140,7 @@ class _Limiter:
         # has one and leaves an empty slot (None) in its place; returns it
         # for _close_counted, with its origin and whether it holds a count.
         # ``key`` restricts the search to one origin.
-        for p in list(self._pools):
+        for p in list(self._pools.values()):
             if key is not None and (p.scheme, p.host, p.port) != key:
                 continue
             q = p.pool

@@ -547,3 +547,46 @@ def test_caps_count_connections_by_identity(servers, conn_cls):
     gc.collect()
     assert pm._limiter.counts() == (0, {})
     assert wait_until(lambda: a.live == 0)
+
+
+class _ValueEqualPool(HTTPConnectionPool):
+    """Equal to any pool of the same origin, and hashed so."""
+
+    def __eq__(self, other):
+        return isinstance(other, HTTPConnectionPool) and (self.host, self.port) == (other.host, other.port)
+
+    def __hash__(self):
+        return hash((self.host, self.port))
+
+
+@pytest.mark.parametrize("pool_cls", [HTTPConnectionPool, _ValueEqualPool], ids=lambda c: c.__name__)
+def test_caps_close_idle_connections_of_every_pool(servers, pool_cls):
+    """Two pools of one origin (other settings), equal to each other for the
+    value-equal class: at the cap, each finds the other's idle connections."""
+    made, counts, release = servers
+    a = made[0]
+    pm = PoolManager(maxsize=2, max_connections_per_host=2)
+    pm.pool_classes_by_scheme = {"http": pool_cls}
+    first = pm.connection_from_url(a.url("/"))
+    assert first.request("GET", "/", retries=False).status == 200
+    # The second pool takes both slots (closing the first's idle connection
+    # for the second), and keeps two idle connections.
+    second = pm.connection_from_url(a.url("/"), pool_kwargs={"maxsize": 3})
+    assert second is not first
+    release.clear()
+    threads, results, errors = run_threads(
+        lambda: second.request("GET", "/hold", pool_timeout=WAIT, retries=False).status, [()] * 2
+    )
+    assert wait_until(lambda: a.in_flight == 2)
+    release.set()
+    for t in threads:
+        t.join(WAIT)
+    assert not errors and results == [200, 200]
+    # The first pool, at the cap with nothing idle of its own, closes one of
+    # the second's at once.
+    assert first.request("GET", "/", pool_timeout=0, retries=False).status == 200
+    assert pm._limiter.counts() == (2, {("http", a.host, a.port): 2})
+    first = second = None
+    pm.clear()
+    gc.collect()
+    assert pm._limiter.counts() == (0, {})
