@@ -95,8 +95,9 @@ def test_unset_env_var_selects_the_compiled_core_in_a_fresh_process():
 
 @pytest.fixture(params=["gcc", "clang"])
 def cc(request):
-    """Each C compiler the build is held warning-free under, where installed."""
-    found = shutil.which(request.param)
+    """Each C compiler the build is held warning-free under, where installed
+    (the system's ``cc`` stands in for a missing gcc)."""
+    found = shutil.which(request.param) or (shutil.which("cc") if request.param == "gcc" else None)
     if found is None:
         pytest.skip(f"no {request.param}")
     return found
