@@ -134,41 +134,6 @@ def _encode_target_cached(target: str) -> str:
 _STDLIB_LIFO_QUEUE = queue.LifoQueue
 
 
-def _forget(refs: dict[int, tuple[typing.Any, bool]], ident: int, ref: typing.Any) -> None:
-    entry = refs.get(ident)
-    if entry is not None and entry[0] is ref:
-        del refs[ident]
-
-
-class _OutByIdentity:
-    """A flag per object, kept weakly and by identity: a connection class
-    may define ``__eq__`` (two connections to one origin equal, or none
-    hashable), which a WeakKeyDictionary would go by.  An entry goes with
-    its object (a weakref callback); a lookup checks the object itself, so
-    an id reused meanwhile is never mistaken for it."""
-
-    __slots__ = ("_refs",)
-
-    def __init__(self) -> None:
-        self._refs: dict[int, tuple[typing.Any, bool]] = {}
-
-    def get(self, obj: typing.Any) -> bool | None:
-        entry = self._refs.get(id(obj))
-        if entry is None or entry[0]() is not obj:
-            return None
-        return entry[1]
-
-    def put(self, obj: typing.Any, flag: bool) -> None:
-        """Raises TypeError for an object that is not weak-referenceable."""
-        ident = id(obj)
-        entry = self._refs.get(ident)
-        if entry is not None and entry[0]() is obj:
-            ref = entry[0]
-        else:
-            ref = weakref.ref(obj, functools.partial(_forget, self._refs, ident))
-        self._refs[ident] = (ref, flag)
-
-
 class _LifoConnQueue:
     """A LIFO stack of idle connections with :class:`queue.LifoQueue`'s
     interface (``get``/``put``/``qsize``/``empty``/``full``/``queue``).
@@ -381,7 +346,9 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
         self._n_stale_retries = 0
         self._n_out = 0
         self._warned_full = False
-        self._foreign_out = _OutByIdentity()
+        # id() of each connection of a class not derived from pool's that
+        # this pool has lent -> whether it is out (see _lend_foreign).
+        self._foreign_out: dict[int, bool] = {}
         # (timeout it was computed for, its result).  The key starts as an
         # object no caller can pass, so timeout=None misses the cache too.
         self._timeout_cache: tuple[object, tuple[typing.Any, typing.Any, typing.Any]] = (object(), (None, None, None))
@@ -464,10 +431,18 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
     # connections keep it themselves (HTTPConnection._lend/_take_back).
 
     def _lend_foreign(self, conn: typing.Any) -> None:
-        try:
-            self._foreign_out.put(conn, True)
-        except TypeError:  # not weak-referenceable: no double-return guard
-            pass
+        # Keyed by id(), not by the object: a class may define __eq__ (two
+        # connections to one origin equal, or none hashable).  An id stays
+        # this object's while its entry lives: a finalizer removes the entry
+        # when the object goes (as the connection caps' slots do).
+        out = self._foreign_out
+        ident = id(conn)
+        if ident not in out:
+            try:
+                weakref.finalize(conn, out.pop, ident, None).atexit = False
+            except TypeError:  # not weak-referenceable: no double-return guard
+                return
+        out[ident] = True
 
     def _take_back(self, conn: typing.Any) -> bool | None:
         # True: it was out; False: already given back; None: never lent.
@@ -475,9 +450,10 @@ class HTTPConnectionPool(ConnectionPool, RequestMethods):
             return conn._take_back()  # type: ignore[no-any-return]
         except AttributeError:  # a connection class not derived from ours
             pass
-        state = self._foreign_out.get(conn)
+        out = self._foreign_out
+        state = out.get(id(conn))
         if state:
-            self._foreign_out.put(conn, False)
+            out[id(conn)] = False
         return state
 
     def _check_age(self, conn: typing.Any) -> None:

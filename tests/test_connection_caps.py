@@ -21,6 +21,7 @@ import threading
 import time
 
 import pytest
+from equality import EqualByOrigin, Unhashable
 
 from pool import HTTPConnectionPool, PoolManager
 from pool.connection import HTTPConnection
@@ -500,22 +501,12 @@ def test_docs_example_runs(servers):
         http.clear()
 
 
-class _ValueEqualConnection(HTTPConnection):
-    """Equal to any connection to the same origin, and hashed so: a
-    dependent's class may define equality that way."""
-
-    def __eq__(self, other):
-        return isinstance(other, HTTPConnection) and (self.host, self.port) == (other.host, other.port)
-
-    def __hash__(self):
-        return hash((self.host, self.port))
+class _ValueEqualConnection(EqualByOrigin, HTTPConnection):
+    pass
 
 
-class _UnhashableConnection(HTTPConnection):
-    """``__eq__`` without ``__hash__``: instances are unhashable."""
-
-    def __eq__(self, other):
-        return self is other
+class _UnhashableConnection(Unhashable, HTTPConnection):
+    pass
 
 
 # The connection class -> the caps hold each connection object by identity.
@@ -549,14 +540,8 @@ def test_caps_count_connections_by_identity(servers, conn_cls):
     assert wait_until(lambda: a.live == 0)
 
 
-class _ValueEqualPool(HTTPConnectionPool):
-    """Equal to any pool of the same origin, and hashed so."""
-
-    def __eq__(self, other):
-        return isinstance(other, HTTPConnectionPool) and (self.host, self.port) == (other.host, other.port)
-
-    def __hash__(self):
-        return hash((self.host, self.port))
+class _ValueEqualPool(EqualByOrigin, HTTPConnectionPool):
+    pass
 
 
 @pytest.mark.parametrize("pool_cls", [HTTPConnectionPool, _ValueEqualPool], ids=lambda c: c.__name__)

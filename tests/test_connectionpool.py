@@ -10,6 +10,7 @@ import time
 
 import pytest
 import urllib3
+from equality import EqualByOrigin, Unhashable
 from httpserver import CLOSE, Server
 
 import pool
@@ -118,19 +119,12 @@ class _HttpClientOnly(http.client.HTTPConnection):
         super().__init__(host, port)
 
 
-class _HttpClientOnlyValueEqual(_HttpClientOnly):
-    # Equal to any connection to the same origin, and hashed so.
-    def __eq__(self, other):
-        return isinstance(other, http.client.HTTPConnection) and (self.host, self.port) == (other.host, other.port)
-
-    def __hash__(self):
-        return hash((self.host, self.port))
+class _HttpClientOnlyValueEqual(EqualByOrigin, _HttpClientOnly):
+    pass
 
 
-class _HttpClientOnlyUnhashable(_HttpClientOnly):
-    # __eq__ without __hash__: instances are unhashable.
-    def __eq__(self, other):
-        return self is other
+class _HttpClientOnlyUnhashable(Unhashable, _HttpClientOnly):
+    pass
 
 
 @pytest.mark.parametrize("cls", [_HttpClientOnly, _HttpClientOnlyValueEqual, _HttpClientOnlyUnhashable])
@@ -153,7 +147,7 @@ def test_foreign_connections_are_told_apart_by_identity(server, cls):
     # What the pool kept of them goes with them.
     del a, b
     gc.collect()
-    assert not p._foreign_out._refs
+    assert not p._foreign_out
 
 
 # (connection class, whether the pool may keep its state on it).
